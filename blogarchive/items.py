@@ -1,0 +1,30 @@
+"""The record a crawl produces for each post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PostItem:
+    """One blog post: the article page's own fields merged with its listing card."""
+
+    url: str
+    title: str | None = None
+    published: str | None = None
+    published_raw: str | None = None
+    modified: str | None = None
+    author: str | None = None
+    excerpt: str | None = None
+    body_text: str = ""
+    body_html: str = ""
+    body_markdown: str = ""
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    # Where the published date came from: "page" (its metadata) or "listing" (its index card).
+    date_source: str | None = None
+    # The URL the crawl fetched, before canonicalisation; the listing page that linked it.
+    fetched_url: str | None = None
+    listing_url: str | None = None
+    fetched_at: str | None = None

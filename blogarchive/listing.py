@@ -1,0 +1,148 @@
+"""Read a blog index page: its post cards (URL, title, date, excerpt) and its pagination."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urldefrag, urlsplit
+
+import lxml.html
+from lxml.html import HtmlElement
+
+from blogarchive.dates import find_date_in
+from blogarchive.urls import same_site
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCKS = {"p", "div", "section", "article", "li", "header", "footer", "span", "time", *_HEADINGS}
+# Link texts that lead to the next (older) index page.
+_NEXT_TEXT = re.compile(
+    r"^(next( page)?|older( posts| entries)?|more posts|load more|view more|see more)?\s*[»›→>]*$", re.I
+)
+# Query parameters index pages paginate with (WordPress, Squarespace, Blogger, generic).
+_PAGE_PARAMS = {"page", "paged", "p", "offset", "start", "pg", "updated-max"}
+_PAGE_PATH = re.compile(r"/page/\d+/?$")
+# Files that are never blog posts.
+_NOT_PAGES = re.compile(r"\.(jpe?g|png|gif|webp|svg|pdf|zip|mp[34]|docx?|xlsx?|css|js|xml|rss)$", re.I)
+_READ_MORE = re.compile(r"^(read|continue|learn|see|view)( reading| more| the post| full post| article)?\W*$", re.I)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One post as an index page lists it."""
+
+    url: str
+    title: str | None
+    date_text: str | None
+    excerpt: str | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What one index page offers: cards, and further index pages to visit."""
+
+    cards: list[Card]
+    next_pages: list[str]
+
+
+def _text(el: HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _is_index_page(url: str, listing_url: str) -> bool:
+    """True when *url* is another page of the same index (pagination)."""
+    u, base = urlsplit(url), urlsplit(listing_url)
+    if _PAGE_PATH.search(u.path):
+        return True
+    same_path = u.path.rstrip("/") == base.path.rstrip("/")
+    return same_path and bool(set(parse_qs(u.query)) & _PAGE_PARAMS)
+
+
+def _post_links(tree: HtmlElement, listing_url: str) -> dict[HtmlElement, str]:
+    """Anchors that may lead to posts: same site, a page other than an index or the home page."""
+    found = {}
+    for a in tree.iter("a"):
+        href = a.get("href")
+        if not href:
+            continue
+        url = urldefrag(href)[0]
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not same_site(url, listing_url):
+            continue
+        if parts.path in ("", "/") or _NOT_PAGES.search(parts.path):
+            continue
+        if _is_index_page(url, listing_url) or url.rstrip("/") == listing_url.rstrip("/"):
+            continue
+        found[a] = url
+    return found
+
+
+def _card_for(anchor: HtmlElement, url: str, links: dict[HtmlElement, str]) -> HtmlElement:
+    """The largest ancestor of *anchor* whose post links all point at *url*."""
+    card = anchor
+    while (parent := card.getparent()) is not None and parent.tag != "body":
+        if any(links[a] != url for a in parent.iter("a") if a in links):
+            break
+        card = parent
+    return card
+
+
+def _leaf_blocks(card: HtmlElement) -> list[HtmlElement]:
+    """Block elements of a card that hold no other block: its separate texts."""
+    return [
+        el
+        for el in card.iter()
+        if el.tag in _BLOCKS and not any(d.tag in _BLOCKS for d in el.iterdescendants())
+    ] or [card]
+
+
+def _read_card(card: HtmlElement, url: str) -> Card | None:
+    blocks = _leaf_blocks(card)
+    date_text = None
+    for el in card.iter("time"):
+        date_text = _text(el) or el.get("datetime")
+        break
+    if date_text is None:
+        date_text = next((t for b in blocks if find_date_in(t := _text(b))), None)
+    if date_text is None:
+        return None  # a card states its date; a link without one is navigation
+    heading = next((el for el in card.iter(*_HEADINGS)), None)
+    if heading is not None:
+        title = _text(heading)
+    else:
+        texts = [_text(a) for a in card.iter("a") if not _READ_MORE.match(_text(a))]
+        title = max(texts, key=len, default="")
+    rest = []
+    for block in blocks:
+        text = _text(block)
+        if not text or text == title or date_text in text or _READ_MORE.match(text):
+            continue
+        if heading is not None and block in heading.iter():
+            continue
+        rest.append(text)
+    return Card(url=url, title=title or None, date_text=date_text, excerpt=" ".join(rest) or None)
+
+
+def _next_pages(tree: HtmlElement, listing_url: str) -> list[str]:
+    urls = [el.get("href") for el in tree.xpath('//a[contains(concat(" ", @rel, " "), " next ")]|//link[@rel="next"]')]
+    for a in tree.iter("a"):
+        href = a.get("href")
+        if href and (_is_index_page(href, listing_url) or (_NEXT_TEXT.match(_text(a)) and _text(a))):
+            urls.append(href)
+    here = urldefrag(listing_url)[0]
+    pages = [urldefrag(u)[0] for u in urls if u]
+    return [u for u in dict.fromkeys(pages) if u != here and same_site(u, listing_url)]
+
+
+def parse_listing(html: str | bytes, url: str) -> Listing:
+    """Cards and pagination of the index page *html* fetched from *url*."""
+    tree = lxml.html.fromstring(html, base_url=url)
+    tree.make_links_absolute(url, handle_failures="discard")
+    links = _post_links(tree, url)
+    cards: dict[str, Card] = {}
+    for anchor, post_url in links.items():
+        if post_url in cards:
+            continue  # first card wins: main content precedes sidebars
+        card = _read_card(_card_for(anchor, post_url, links), post_url)
+        if card is not None:
+            cards[post_url] = card
+    return Listing(cards=list(cards.values()), next_pages=_next_pages(tree, url))

@@ -1,0 +1,47 @@
+"""Scrapy settings for blogarchive: polite defaults for real sites.
+
+A crawl of a site on this machine (127.0.0.1, the demo and the tests) drops the
+delays: see spiders/clinic.py, ClinicSpider.from_crawler.
+"""
+
+from blogarchive import __version__
+
+BOT_NAME = "blogarchive"
+SPIDER_MODULES = ["blogarchive.spiders"]
+NEWSPIDER_MODULE = "blogarchive.spiders"
+
+USER_AGENT = f"blogarchive/{__version__} (blog archiving crawler; polite, obeys robots.txt)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: one site, a few requests at a time, adapting to its response times.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+# A blog page is well under a megabyte; anything vastly larger is not a post.
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+
+COOKIES_ENABLED = False
+# No listening ports: a nightly job needs no remote console.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    "blogarchive.pipelines.normalise.NormalisePipeline": 100,
+    "blogarchive.pipelines.canonical.CanonicalURLPipeline": 200,
+    "blogarchive.pipelines.dedupe.DedupePipeline": 300,
+    "blogarchive.pipelines.store.StorePipeline": 900,
+}
+
+# blogarchive's own settings
+BLOGARCHIVE_DB = "data/blog.db"
+BLOGARCHIVE_BATCH_SIZE = 100

@@ -1,0 +1,108 @@
+"""Find and drop "recent posts"-style widgets: lists of dated links to other posts.
+
+Such a widget states other posts' dates; left in place it leaks into the body
+and makes date extractors date the page by its neighbours.  It is recognised by
+shape, not by class names: a run of sibling entries, each a date label plus a
+link to another page of the site.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urldefrag
+
+from lxml.html import HtmlElement
+
+from blogarchive.dates import is_date_text
+from blogarchive.urls import same_site
+
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# A widget heading ("Recent Posts", "Latest articles") is short.
+_MAX_HEADING_CHARS = 40
+# A widget entry is a date plus a title or excerpt, never a whole article section.
+_MAX_ENTRY_CHARS = 600
+
+
+def _dated_elements(tree: HtmlElement) -> set[HtmlElement]:
+    """Every element that holds a date label (a text that is just a date), with its ancestors.
+
+    One pass over the tree, so each text is parsed once however deep it sits.
+    """
+    dated: set[HtmlElement] = set()
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        holder = None
+        if is_date_text(el.text):
+            holder = el
+        elif is_date_text(el.tail) and el.getparent() is not None:
+            holder = el.getparent()  # a tail's text belongs to the parent
+        while holder is not None and holder not in dated:
+            dated.add(holder)
+            holder = holder.getparent()
+    return dated
+
+
+def _other_page_links(el: HtmlElement, page_url: str) -> set[str]:
+    here = urldefrag(page_url)[0]
+    found = set()
+    for a in el.iter("a"):
+        href = a.get("href")
+        if not href:
+            continue
+        target = urldefrag(urljoin(page_url, href))[0]
+        if target != here and target.startswith("http") and same_site(target, page_url):
+            found.add(target)
+    return found
+
+
+def _widget_run(parent: HtmlElement, page_url: str, dated_els: set[HtmlElement]) -> list[HtmlElement]:
+    """The children of *parent* that form a dated-link list, or [] if there is none.
+
+    Entries come in two shapes: wrapped (each child holds a date and a link) or
+    flat (a date child followed by its link child).
+    """
+    children = [c for c in parent if isinstance(c.tag, str)]
+    dated = [i for i, c in enumerate(children) if c in dated_els]
+    if len(dated) < 2:
+        return []
+    run: list[int] = []
+    for i in dated:
+        run.append(i)
+        nxt = i + 1
+        # flat shape: the entry's title/excerpt sits in the next sibling
+        if nxt < len(children) and nxt not in dated and _other_page_links(children[nxt], page_url):
+            run.append(nxt)
+    members = [children[i] for i in run]
+    links = set().union(*(_other_page_links(m, page_url) for m in members))
+    if len(links) < 2 or any(len(m.text_content()) > _MAX_ENTRY_CHARS for m in members):
+        return []
+    first = run[0]
+    if first > 0:
+        before = children[first - 1]
+        if before.tag in _HEADINGS and len(before.text_content().strip()) <= _MAX_HEADING_CHARS:
+            members.insert(0, before)
+    return members
+
+
+def drop_dated_link_lists(tree: HtmlElement, page_url: str) -> int:
+    """Remove dated-link widgets from *tree* in place; return how many were removed.
+
+    Elements are visited deepest first (reverse document order), so the smallest
+    container holding a widget goes, never the article around it; and a removed
+    subtree's descendants have all been visited before it is removed.
+    """
+    dated_els = _dated_elements(tree)
+    removed = 0
+    for parent in reversed(list(tree.iter())):
+        if parent not in dated_els:
+            continue  # no date label below: cannot hold a widget (also skips comments)
+        members = _widget_run(parent, page_url, dated_els)
+        if not members or any(m.find(".//h1") is not None for m in members):
+            continue  # an element holding the page's title is the article, not a widget
+        children = [c for c in parent if isinstance(c.tag, str)]
+        if len(members) == len(children) and parent.getparent() is not None:
+            members = [parent]  # the whole container is the widget
+        for el in members:
+            el.drop_tree()
+        removed += 1
+    return removed

@@ -1,0 +1,1 @@
+"""Item pipelines: normalise → canonicalise → dedupe → store (see blogarchive.settings)."""

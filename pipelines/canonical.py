@@ -1,0 +1,15 @@
+"""Give each post its canonical URL, the archive's key."""
+
+from __future__ import annotations
+
+from blogarchive.items import PostItem
+from blogarchive.urls import canonical_url
+
+
+class CanonicalURLPipeline:
+    """Replace item.url by its canonical form; fetched_url keeps what was fetched."""
+
+    def process_item(self, item: PostItem) -> PostItem:
+        item.fetched_url = item.fetched_url or item.url
+        item.url = canonical_url(item.url)
+        return item

@@ -1,0 +1,1 @@
+"""Spiders: installed as blogarchive.spiders (see pyproject.toml)."""
