@@ -29,9 +29,7 @@ def _parser(languages: tuple[str, ...], date_order: str | None) -> DateDataParse
     return DateDataParser(languages=list(languages), settings=settings)
 
 
-def parse_date(
-    text: str | None, languages: tuple[str, ...] = ("en",), date_order: str | None = None
-) -> str | None:
+def parse_date(text: str | None, languages: tuple[str, ...] = ("en",), date_order: str | None = None) -> str | None:
     """Return the ISO date (YYYY-MM-DD) that *text* states, or None if it states none."""
     if not text:
         return None

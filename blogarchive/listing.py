@@ -14,9 +14,9 @@ from blogarchive.urls import same_site
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = {"p", "div", "section", "article", "li", "header", "footer", "span", "time", *_HEADINGS}
-# Link texts that lead to the next (older) index page.
+# Link texts that lead to the next (older) index page; the arrows are real pager glyphs.
 _NEXT_TEXT = re.compile(
-    r"^(next( page)?|older( posts| entries)?|more posts|load more|view more|see more)?\s*[»›→>]*$", re.I
+    r"^(next( page)?|older( posts| entries)?|more posts|load more|view more|see more)?\s*[»\u203a→>]*$", re.I
 )
 # Query parameters index pages paginate with (WordPress, Squarespace, Blogger, generic).
 _PAGE_PARAMS = {"page", "paged", "p", "offset", "start", "pg", "updated-max"}
@@ -89,9 +89,7 @@ def _card_for(anchor: HtmlElement, url: str, links: dict[HtmlElement, str]) -> H
 def _leaf_blocks(card: HtmlElement) -> list[HtmlElement]:
     """Block elements of a card that hold no other block: its separate texts."""
     return [
-        el
-        for el in card.iter()
-        if el.tag in _BLOCKS and not any(d.tag in _BLOCKS for d in el.iterdescendants())
+        el for el in card.iter() if el.tag in _BLOCKS and not any(d.tag in _BLOCKS for d in el.iterdescendants())
     ] or [card]
 
 

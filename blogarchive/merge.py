@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from blogarchive.extract import Article
 from blogarchive.items import PostItem
@@ -34,5 +34,5 @@ def merge(article: Article, card: Card | None, listing_url: str | None = None) -
         date_source="page" if article.published else None,
         fetched_url=article.url,
         listing_url=listing_url,
-        fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,16 @@ from sqlite_utils.db import jsonify_if_needed
 
 # Fields whose change makes a new version of a post.
 CONTENT_FIELDS = (
-    "title", "published", "modified", "author", "excerpt",
-    "body_text", "body_html", "tags", "categories", "images",
+    "title",
+    "published",
+    "modified",
+    "author",
+    "excerpt",
+    "body_text",
+    "body_html",
+    "tags",
+    "categories",
+    "images",
 )
 JSON_FIELDS = ("tags", "categories", "images")
 
@@ -50,7 +58,7 @@ class ArchiveError(Exception):
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def content_hash(record: dict[str, Any]) -> str:
@@ -86,8 +94,16 @@ class Archive:
         self.db["revisions"].create_index(["url"], if_not_exists=True)
         self.db["runs"].create(
             {
-                "id": int, "started": str, "finished": str, "start_url": str, "status": str,
-                "pages": int, "found": int, "new": int, "updated": int, "unchanged": int,
+                "id": int,
+                "started": str,
+                "finished": str,
+                "start_url": str,
+                "status": str,
+                "pages": int,
+                "found": int,
+                "new": int,
+                "updated": int,
+                "unchanged": int,
                 "errors": int,
             },
             pk="id",
@@ -126,10 +142,14 @@ class Archive:
             else:
                 counts["updated"] += 1
                 changed = [f for f in CONTENT_FIELDS if jsonify_if_needed(rec.get(f)) != old.get(f)]
-                revisions.append({
-                    "url": rec["url"], "replaced_at": now,
-                    "changed": json.dumps(changed), "record": json.dumps(old, ensure_ascii=False),
-                })
+                revisions.append(
+                    {
+                        "url": rec["url"],
+                        "replaced_at": now,
+                        "changed": json.dumps(changed),
+                        "record": json.dumps(old, ensure_ascii=False),
+                    }
+                )
                 to_write.append({**rec, "first_seen": old["first_seen"]})
         with self.db.atomic():
             if revisions:
@@ -153,4 +173,3 @@ class Archive:
 
     def close(self) -> None:
         self.db.close()
-

@@ -8,7 +8,7 @@ from urllib.parse import urldefrag, urlsplit
 from courlan import normalize_url
 
 
-class BadURL(ValueError):
+class BadURLError(ValueError):
     """A URL the crawler cannot start from."""
 
 
@@ -20,15 +20,15 @@ def canonical_url(url: str) -> str:
 
 
 def check_start_url(url: str) -> str:
-    """Validate a user-given start URL; return it stripped or raise BadURL."""
+    """Validate a user-given start URL; return it stripped or raise BadURLError."""
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadURL(f"not an http(s) URL: {url!r}")
+        raise BadURLError(f"not an http(s) URL: {url!r}")
     try:
         parts.port  # noqa: B018 (raises on a malformed port)
     except ValueError as err:
-        raise BadURL(f"bad port in URL: {url!r}") from err
+        raise BadURLError(f"bad port in URL: {url!r}") from err
     return url
 
 
@@ -45,6 +45,7 @@ def is_loopback(url: str) -> bool:
 
 def same_site(url: str, other: str) -> bool:
     """True when both URLs are on the same host (ignoring a leading www.)."""
+
     def host(u: str) -> str:
         h = (urlsplit(u).hostname or "").lower()
         return h.removeprefix("www.")

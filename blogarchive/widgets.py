@@ -8,7 +8,7 @@ link to another page of the site.
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urldefrag
+from urllib.parse import urldefrag, urljoin
 
 from lxml.html import HtmlElement
 

@@ -1,6 +1,6 @@
 """The clinic's blog: walk the paginated index, follow each card to its post.
 
-    scrapy crawl clinic [-a start_url=URL]
+scrapy crawl clinic [-a start_url=URL]
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ class ClinicSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ClinicSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if is_loopback(spider.start_url):
+        # Settings are still open here in a real crawl (Scrapy applies them after
+        # creating the spider); a crawler built already frozen, as in tests, keeps its own.
+        if is_loopback(spider.start_url) and not crawler.settings.frozen:
             crawler.settings.setdict(LOCAL_SETTINGS, priority="spider")
         return spider
 

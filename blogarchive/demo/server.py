@@ -12,10 +12,10 @@ from blogarchive.demo.site import Page
 
 def _handler_for(pages: Mapping[str, Page]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             self._respond(with_body=True)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._respond(with_body=False)
 
         def _respond(self, with_body: bool) -> None:

@@ -88,26 +88,41 @@ _OPENERS = [
     "It is easy to underestimate how much {topic} colours an ordinary day.",
 ]
 _SECTIONS = [
-    ("Why it matters", [
-        "Left alone, {topic} can shape sleep, concentration and relationships in ways that build on each other.",
-        "Noticing a pattern early gives you more choices about how to respond to {topic}.",
-    ]),
-    ("Signs worth noticing", [
-        "Changes in appetite, energy or patience can all be quiet signals connected to {topic}.",
-        "Friends and family sometimes notice the shift before we do, which is why their observations are worth hearing.",
-    ]),
-    ("What you can try this week", [
-        "Start with one change small enough that it feels almost too easy, and keep it for seven days.",
-        "Write down what helped and what did not; the notes make the next conversation with your clinician more useful.",
-    ]),
-    ("When to reach out", [
-        "If {topic} is getting in the way of work, school or rest for more than two weeks, it is reasonable to ask for an evaluation.",
-        "Anyone having thoughts of self-harm should seek urgent help straight away by calling or texting 988 in the United States.",
-    ]),
-    ("How our clinicians help", [
-        "Treatment plans here combine conversation, skills practice and, where it fits, medication, reviewed together at each visit.",
-        "We adjust the plan as life changes, so nobody is locked into an approach that has stopped working.",
-    ]),
+    (
+        "Why it matters",
+        [
+            "Left alone, {topic} can shape sleep, concentration and relationships in ways that build on each other.",
+            "Noticing a pattern early gives you more choices about how to respond to {topic}.",
+        ],
+    ),
+    (
+        "Signs worth noticing",
+        [
+            "Changes in appetite, energy or patience can all be quiet signals connected to {topic}.",
+            "Friends and family sometimes notice the shift before we do, which is why their observations are worth hearing.",
+        ],
+    ),
+    (
+        "What you can try this week",
+        [
+            "Start with one change small enough that it feels almost too easy, and keep it for seven days.",
+            "Write down what helped and what did not; the notes make the next conversation with your clinician more useful.",
+        ],
+    ),
+    (
+        "When to reach out",
+        [
+            "If {topic} is getting in the way of work, school or rest for more than two weeks, it is reasonable to ask for an evaluation.",
+            "Anyone having thoughts of self-harm should seek urgent help straight away by calling or texting 988 in the United States.",
+        ],
+    ),
+    (
+        "How our clinicians help",
+        [
+            "Treatment plans here combine conversation, skills practice and, where it fits, medication, reviewed together at each visit.",
+            "We adjust the plan as life changes, so nobody is locked into an approach that has stopped working.",
+        ],
+    ),
 ]
 _LISTS = [
     ["Keep a regular wake-up time", "Step outside for daylight before noon", "Limit caffeine after lunch"],
@@ -147,14 +162,12 @@ def _body_html(post: DemoPost) -> str:
             parts.append(f"<p>{escape(para)}</p>")
         if i == 1 and post.has_image:
             parts.append(
-                f'<figure><img src="/images/{post.slug}.png" alt="Illustration for {escape(post.title)}">'
-                "</figure>"
+                f'<figure><img src="/images/{post.slug}.png" alt="Illustration for {escape(post.title)}"></figure>'
             )
     return "\n".join(parts)
 
 
-_NAV = [("/", "Home"), ("/about", "About Us"), ("/services", "Services"),
-        ("/blog", "Blog"), ("/contact", "Contact")]
+_NAV = [("/", "Home"), ("/about", "About Us"), ("/services", "Services"), ("/blog", "Blog"), ("/contact", "Contact")]
 
 
 def _layout(title: str, main: str) -> str:

@@ -1,0 +1,5 @@
+"""`python -m blogarchive` runs the CLI."""
+
+from blogarchive.cli import main
+
+main()

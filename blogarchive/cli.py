@@ -1,0 +1,146 @@
+"""The `blogarchive` command.
+
+Exit status: 0 when all went well, 1 when some pages failed (or no post was
+found), 2 for bad input or a fatal error.  Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from blogarchive import __version__
+from blogarchive.export import FORMATS, export_rows, write_export
+from blogarchive.sites import CLINIC_BLOG_URL
+from blogarchive.storage import Archive, ArchiveError
+from blogarchive.urls import BadURLError, check_start_url
+
+DEFAULT_DB = "data/blog.db"
+
+
+class Fatal(click.ClickException):
+    """Bad input or a fatal failure: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"blogarchive: error: {self.format_message()}", err=True)
+
+
+def _open_archive(db: str) -> Archive:
+    try:
+        return Archive(db, create=False)
+    except ArchiveError as err:
+        raise Fatal(str(err)) from err
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="blogarchive")
+def main() -> None:
+    """Crawl a blog, extract every post, keep a versioned SQLite archive, export it."""
+
+
+@main.command()
+@click.argument("url", required=False, default=CLINIC_BLOG_URL)
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite archive to create or update.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display or summary (for cron); errors still print.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+def crawl(url: str, db: str, quiet: bool, verbose: bool) -> None:
+    """Crawl the blog whose index is at URL (default: the clinic's blog) into the archive.
+
+    Walks the index pagination, follows every post, extracts it and upserts it
+    keyed by canonical URL.  Sites on 127.0.0.1 are crawled without delays;
+    real sites get polite defaults (robots.txt, AutoThrottle, 2 requests at a time).
+    """
+    try:
+        url = check_start_url(url)
+    except BadURLError as err:
+        raise Fatal(str(err)) from err
+    _check_writable(db)
+    from blogarchive.crawl import run_crawl  # Scrapy loads slowly; other commands skip it
+
+    console = Console(stderr=True)
+    summary = run_crawl(url, db, console=console, quiet=quiet, verbose=verbose)
+    if not quiet:
+        for line in summary.lines():
+            console.print(line, highlight=False)
+    if summary.found == 0:
+        console.print(f"no posts found at {url}: is it the blog's index page?", style="yellow")
+    sys.exit(0 if summary.ok else 1)
+
+
+def _check_writable(db: str) -> None:
+    try:
+        Archive(db).close()
+    except ArchiveError as err:
+        raise Fatal(str(err)) from err
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive to read.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="csv: one row per post (lists as JSON arrays); json: one array; jsonl: one object per line.",
+)
+@click.option("-o", "--output", default="-", show_default=True, help="File to write, or - for standard output.")
+def export(db: str, fmt: str, output: str) -> None:
+    """Export every post: url, title, published, modified, author, excerpt, body_text,
+    body_html, tags, first_seen, last_seen and more."""
+    archive = _open_archive(db)
+    try:
+        if output == "-":
+            count = write_export(export_rows(archive), fmt, sys.stdout)
+        else:
+            path = Path(output)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # newline="" lets the csv module write its own line endings
+                with path.open("w", encoding="utf-8", newline="") as out:
+                    count = write_export(export_rows(archive), fmt, out)
+            except OSError as err:
+                raise Fatal(f"cannot write {output}: {err.strerror or err}") from err
+    finally:
+        archive.close()
+    if output != "-":
+        click.echo(f"exported {count} posts to {output}", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--url", help="The URL the page was saved from (resolves its links); default: the file's path.")
+def extract(files: tuple[str, ...], url: str | None) -> None:
+    """Print what extraction gets from saved HTML pages: one JSON line per file."""
+    from blogarchive.extract import parse_post
+
+    failed = 0
+    for name in files:
+        path = Path(name)
+        try:
+            html = path.read_bytes()
+        except OSError as err:
+            raise Fatal(f"cannot read {name}: {err.strerror or err}") from err
+        article = parse_post(html, url or path.resolve().as_uri())
+        if article is None:
+            failed += 1
+            click.echo(json.dumps({"file": name, "error": "no article text found"}))
+            continue
+        click.echo(json.dumps({"file": name, **dataclasses.asdict(article)}, ensure_ascii=False))
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("--out", default="data/demo", show_default=True, help="Folder for the demo archive and exports.")
+def demo(out: str) -> None:
+    """Offline demo: serve the bundled clinic-style blog on 127.0.0.1, crawl it, export it."""
+    from blogarchive.demo.run import run_demo
+
+    sys.exit(run_demo(Path(out), Console(stderr=True)))

@@ -1,0 +1,20 @@
+"""Helpers for the tests: the checkout's root and a way to run the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `blogarchive ARGS` in a fresh process (Scrapy's reactor runs once per process)."""
+    return subprocess.run(
+        [sys.executable, "-m", "blogarchive", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )

@@ -1,0 +1,70 @@
+"""The command line: help, bad input (one line, exit 2), extract, demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from blogarchive.demo.site import DemoPost, Page
+from tests.helpers import run_cli
+
+
+def test_help_documents_every_command() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("crawl", "export", "extract", "demo"):
+        assert command in result.stdout
+        sub = run_cli(command, "--help")
+        assert sub.returncode == 0 and "Usage:" in sub.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["crawl", "not-a-url"], "not an http(s) URL"),
+        (["crawl", "ftp://example.com/blog"], "not an http(s) URL"),
+        (["export", "--db", "{tmp}/missing.db"], "no archive at"),
+        (["export", "--db", "{tmp}/not-sqlite.db"], "cannot open archive"),
+        (["export", "--db", "{tmp}/ok.db", "--output", "{tmp}/not-sqlite.db/x.json"], "cannot write"),
+        (["extract", "{tmp}/missing.html"], "cannot read"),
+    ],
+)
+def test_bad_input_gives_one_line_and_status_2(args: list[str], message: str, tmp_path: Path) -> None:
+    (tmp_path / "not-sqlite.db").write_text("this is not a database\n" * 100)
+    from blogarchive.storage import Archive
+
+    Archive(tmp_path / "ok.db").close()
+    result = run_cli(*(a.format(tmp=tmp_path) for a in args))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("export", "--db", str(tmp_path / "x.db"), "--format", "xml")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_extract_saved_pages(site: dict[str, Page], posts: list[DemoPost], tmp_path: Path) -> None:
+    page = tmp_path / "post.html"
+    page.write_bytes(site[posts[0].path].body)
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body></body></html>")
+    result = run_cli("extract", str(page), str(empty), "--url", "https://clinic.example" + posts[0].path)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 1  # one file had no article
+    assert lines[0]["title"] == posts[0].title and lines[0]["published"] is None
+    assert lines[0]["url"] == "https://clinic.example" + posts[0].path
+    assert lines[1] == {"file": str(empty), "error": "no article text found"}
+
+
+def test_demo_runs_offline_and_checks_itself(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = run_cli("demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "45/45 bundled posts archived with the right title and date" in result.stderr.replace("\n", " ")
+    assert len(json.loads((out / "posts.json").read_text())) == 45
+    assert (out / "posts.csv").exists() and (out / "blog.db").exists()

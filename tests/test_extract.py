@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import pytest
+
+from blogarchive.demo.site import SITE_NAME, DemoPost, Page
+from blogarchive.extract import parse_post
+
+BASE = "http://127.0.0.1:9"
+NAV_AND_FOOTER = [
+    "Book an appointment",
+    "About Us",
+    "Lantern Way",
+    "All rights reserved",
+    "Stay in touch",
+    "monthly newsletter",
+    "Share this post",
+    "Recent Posts",
+]
+
+
+def _article(site: dict[str, Page], post: DemoPost):
+    article = parse_post(site[post.path].body, BASE + post.path)
+    assert article is not None
+    return article
+
+
+def test_demo_article_fields(site: dict[str, Page], posts: list[DemoPost]) -> None:
+    for post in posts:
+        article = _article(site, post)
+        assert article.title == post.title
+        assert article.author == post.author
+        assert article.tags == list(post.tags)
+        assert article.images == ([f"{BASE}/images/{post.slug}.png"] if post.has_image else [])
+
+
+def test_widget_gives_no_date_and_never_leaks(site: dict[str, Page], posts: list[DemoPost]) -> None:
+    for post in posts:
+        article = _article(site, post)
+        # the page shows no date of its own; the widget's dates are other posts'
+        assert article.published is None
+        assert article.widgets_removed == 1
+        for other in posts:
+            if other is not post:
+                assert other.excerpt not in article.body_text
+                assert other.excerpt not in article.body_html
+                assert other.date_text not in article.body_text
+
+
+def test_body_holds_the_article_and_no_chrome(site: dict[str, Page], posts: list[DemoPost]) -> None:
+    for post in posts:
+        article = _article(site, post)
+        for para in post.paragraphs:
+            if not para.startswith(("## ", "- ")):
+                assert para in article.body_text
+        for chrome in NAV_AND_FOOTER:
+            assert chrome not in article.body_text, (post.slug, chrome)
+        assert SITE_NAME not in article.body_text
+        assert "<script" not in article.body_html and "<nav" not in article.body_html
+        assert article.body_markdown.count("## ") == 3
+
+
+PAGE_WITH_METADATA = """<html><head><title>Dated post</title>
+<meta property="article:published_time" content="2024-03-07T10:00:00+00:00">
+<meta property="article:modified_time" content="2024-04-01T08:00:00+00:00">
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"BlogPosting",
+"headline":"Dated post","datePublished":"2024-03-07","dateModified":"2024-04-01"}</script>
+</head><body><article><h1>Dated post</h1>
+<p>A paragraph long enough to count as the body of an article about routines and rest.</p>
+<p>Another paragraph continues the article with more words about sleep and mornings.</p></article>
+<aside><div><span>February 5, 2026</span><a href="/other">Other</a></div>
+<div><span>January 5, 2026</span><a href="/another">Another</a></div></aside></body></html>"""
+
+
+def test_page_metadata_dates_win_over_sidebars() -> None:
+    article = parse_post(PAGE_WITH_METADATA, "https://blog.example/dated-post")
+    assert article is not None
+    assert article.published == "2024-03-07"
+    assert article.modified == "2024-04-01"
+    assert "Other" not in article.body_text
+
+
+@pytest.mark.parametrize("html", ["", "<html></html>", "<html><body><nav><a href='/'>Home</a></nav></body></html>"])
+def test_pages_without_an_article_give_none(html: str) -> None:
+    assert parse_post(html, "https://blog.example/empty") is None

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from blogarchive.demo.site import DemoPost, Page
+from blogarchive.listing import parse_listing
+
+
+def test_demo_index_cards_are_exact(site: dict[str, Page], posts: list[DemoPost]) -> None:
+    base = "http://127.0.0.1:9/"
+    listing = parse_listing(site["/blog"].body, base + "blog")
+    assert [c.url for c in listing.cards] == [base + p.slug for p in posts[:10]]
+    for card, post in zip(listing.cards, posts, strict=False):
+        assert (card.title, card.date_text, card.excerpt) == (post.title, post.date_text, post.excerpt)
+    # every other index page, and no nav link (About, Contact) taken for a post
+    assert {base + f"blog?page={n}" for n in (2, 3, 4, 5)} <= set(listing.next_pages)
+    assert not any("about" in c.url or "contact" in c.url for c in listing.cards)
+
+
+def test_wordpress_style_listing() -> None:
+    html = """<html><body><nav><a href="/about/">About</a></nav>
+    <article><h2 class="entry-title"><a href="/2025/05/first-post/">First post</a></h2>
+      <div class="entry-meta">Posted on <time datetime="2025-05-01T09:00:00+00:00">May 1, 2025</time></div>
+      <div class="entry-summary"><p>Summary of the first post.</p></div>
+      <a href="/2025/05/first-post/" class="more-link">Continue reading</a></article>
+    <article><h2 class="entry-title"><a href="/2025/04/second-post/">Second post</a></h2>
+      <div class="entry-meta">Posted on <time datetime="2025-04-03T09:00:00+00:00">April 3, 2025</time></div>
+      <div class="entry-summary"><p>Summary of the second post.</p></div></article>
+    <div class="nav-links"><a class="next page-numbers" href="/page/2/">Older posts</a></div>
+    </body></html>"""
+    listing = parse_listing(html, "https://blog.example/")
+    assert [(c.url, c.title, c.date_text, c.excerpt) for c in listing.cards] == [
+        ("https://blog.example/2025/05/first-post/", "First post", "May 1, 2025", "Summary of the first post."),
+        ("https://blog.example/2025/04/second-post/", "Second post", "April 3, 2025", "Summary of the second post."),
+    ]
+    assert listing.next_pages == ["https://blog.example/page/2/"]
+
+
+def test_links_without_a_date_are_not_cards() -> None:
+    html = (
+        '<html><body><ul><li><a href="/services">Services</a></li><li><a href="/team">Team</a></li></ul></body></html>'
+    )
+    assert parse_listing(html, "https://clinic.example/blog").cards == []

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from blogarchive.items import PostItem
+from blogarchive.pipelines.canonical import CanonicalURLPipeline
+from blogarchive.pipelines.dedupe import DedupePipeline
+from blogarchive.pipelines.normalise import normalise
+from blogarchive.pipelines.store import StorePipeline
+from blogarchive.storage import Archive
+
+
+def _item(url: str = "https://clinic.example/post", **fields: object) -> PostItem:
+    base = {"title": "A post", "body_text": "Body text of the post.", "excerpt": "Summary."}
+    return PostItem(url=url, **{**base, **fields})
+
+
+def test_normalise_dates_from_the_listing_keep_the_raw_text() -> None:
+    item = normalise(_item(published_raw="  February 5,\n 2026 ", title="  Two   spaces \n"))
+    assert (item.published, item.published_raw, item.date_source) == ("2026-02-05", "February 5, 2026", "listing")
+    assert item.title == "Two spaces"
+
+
+def test_normalise_keeps_a_page_date_and_never_invents_one() -> None:
+    item = _item(published="2024-03-07", date_source="page", published_raw="May 1, 2025")
+    assert normalise(item).published == "2024-03-07"
+    assert normalise(_item(published_raw="Read more")).published is None
+
+
+def test_normalise_tidies_lists_and_images() -> None:
+    item = normalise(_item(tags=[" anxiety", "anxiety", ""], images=["/img/a.png", "https://cdn.example/b.png"]))
+    assert item.tags == ["anxiety"]
+    assert item.images == ["https://clinic.example/img/a.png", "https://cdn.example/b.png"]
+
+
+def test_canonical_and_dedupe() -> None:
+    canon, dedupe = CanonicalURLPipeline(), DedupePipeline()
+    first = dedupe.process_item(canon.process_item(_item("https://Clinic.example/post/?utm_source=x")))
+    assert first.url == "https://clinic.example/post"
+    assert first.fetched_url == "https://Clinic.example/post/?utm_source=x"
+    with pytest.raises(DropItem):
+        dedupe.process_item(canon.process_item(_item("https://clinic.example/post#top")))
+
+
+def _record(**fields: object) -> dict:
+    return {"url": "https://clinic.example/post", "title": "A post", "body_text": "Body.", "tags": ["a"], **fields}
+
+
+def test_archive_counts_new_unchanged_updated_and_keeps_revisions(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db")
+    assert archive.save_batch([_record()])["new"] == 1
+    assert archive.save_batch([_record()])["unchanged"] == 1
+    assert archive.save_batch([_record(title="A better title")])["updated"] == 1
+    assert archive.count() == 1
+    (post,) = archive.posts()
+    assert post["title"] == "A better title" and post["tags"] == ["a"]
+    assert post["first_seen"] <= post["last_seen"]
+    (rev,) = archive.db["revisions"].rows
+    assert json.loads(rev["changed"]) == ["title"]
+    assert json.loads(rev["record"])["title"] == "A post"
+
+
+def test_archive_never_replaces_a_body_with_an_empty_page(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db")
+    archive.save_batch([_record()])
+    assert archive.save_batch([_record(body_text="", title="")])["kept"] == 1
+    (post,) = archive.posts()
+    assert post["body_text"] == "Body." and post["title"] == "A post"
+
+
+def test_store_pipeline_writes_in_batches(tmp_path: Path) -> None:
+    db = tmp_path / "b.db"
+    crawler = get_crawler(settings_dict={"BLOGARCHIVE_DB": str(db), "BLOGARCHIVE_BATCH_SIZE": 3})
+    crawler.stats.open_spider()
+    pipe = StorePipeline.from_crawler(crawler)
+    pipe.open_spider()
+    reader = Archive(db)
+    for n in range(2):
+        pipe.process_item(_item(f"https://clinic.example/p{n}"))
+    assert reader.count() == 0  # still buffered: no transaction per item
+    pipe.process_item(_item("https://clinic.example/p2"))
+    assert reader.count() == 3
+    pipe.process_item(_item("https://clinic.example/p3"))
+    pipe.close_spider()
+    assert reader.count() == 4
+    assert crawler.stats.get_value("blogarchive/new") == 4

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+from blogarchive.urls import BadURLError, canonical_url, check_start_url, is_loopback
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://WWW.Example.com:443/post-one/", "https://www.example.com/post-one"),
+        ("https://example.com/post?utm_source=news&utm_medium=email", "https://example.com/post"),
+        ("https://example.com/post?fbclid=abc#comments", "https://example.com/post"),
+        ("http://127.0.0.1:8000/blog?page=2", "http://127.0.0.1:8000/blog?page=2"),
+        ("https://example.com/", "https://example.com/"),
+    ],
+)
+def test_canonical_url(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+    assert canonical_url(expected) == expected  # idempotent
+
+
+@pytest.mark.parametrize("url", ["", "blog", "ftp://example.com/", "https://", "http://example.com:99999x/"])
+def test_bad_start_urls_are_refused(url: str) -> None:
+    with pytest.raises(BadURLError):
+        check_start_url(url)
+
+
+def test_loopback_detection() -> None:
+    assert is_loopback("http://127.0.0.1:8000/blog")
+    assert is_loopback("http://localhost/blog")
+    assert not is_loopback("https://www.example.com/blog")
