@@ -68,7 +68,7 @@ def crawl(url: str, db: str, quiet: bool, verbose: bool) -> None:
     summary = run_crawl(url, db, console=console, quiet=quiet, verbose=verbose)
     if not quiet:
         for line in summary.lines():
-            console.print(line, highlight=False)
+            console.print(line, highlight=False, soft_wrap=True)
     if summary.found == 0:
         console.print(f"no posts found at {url}: is it the blog's index page?", style="yellow")
     sys.exit(0 if summary.ok else 1)

@@ -23,10 +23,10 @@ def run_demo(out: Path, console: Console) -> int:
     for stale in out.glob("blog.db*"):
         stale.unlink()
     with serve(build_site(posts)) as base_url:
-        console.print(f"demo blog with {len(posts)} posts served at {base_url}/blog", highlight=False)
+        console.print(f"demo blog with {len(posts)} posts served at {base_url}/blog", highlight=False, soft_wrap=True)
         summary = run_crawl(f"{base_url}/blog", str(db_path), console=console)
     for line in summary.lines():
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)
 
     archive = Archive(db_path)
     try:
@@ -34,7 +34,7 @@ def run_demo(out: Path, console: Console) -> int:
             path = out / f"posts.{fmt}"
             with path.open("w", encoding="utf-8", newline="") as fh:
                 count = write_export(export_rows(archive), fmt, fh)
-            console.print(f"exported {count} posts to {path}", highlight=False)
+            console.print(f"exported {count} posts to {path}", highlight=False, soft_wrap=True)
         # The demo checks itself against the bundled truth, as a user would by hand.
         by_path = {p.path: p for p in posts}
         right = 0
@@ -49,5 +49,6 @@ def run_demo(out: Path, console: Console) -> int:
         f"{right}/{len(posts)} bundled posts archived with the right title and date "
         f"({len(expected & {r['url'] for r in stored})} found) in {db_path}",
         highlight=False,
+        soft_wrap=True,
     )
     return 0 if summary.ok and right == len(posts) else 1
