@@ -16,6 +16,7 @@ from rich.console import Console
 
 from blogarchive import __version__
 from blogarchive.export import FORMATS, export_rows, write_export
+from blogarchive.profiles import ProfileError, load_profile
 from blogarchive.sites import CLINIC_BLOG_URL
 from blogarchive.storage import Archive, ArchiveError
 from blogarchive.urls import BadURLError, check_start_url
@@ -45,32 +46,45 @@ def main() -> None:
     """Crawl a blog, extract every post, keep a versioned SQLite archive, export it."""
 
 
-@main.command()
-@click.argument("url", required=False, default=CLINIC_BLOG_URL)
+CRAWL_HELP = f"""Crawl the blog at URL (its home or index page) into the archive.
+
+Without URL, crawls the clinic's blog ({CLINIC_BLOG_URL}). Finds posts through the
+index pagination, category and tag archives, sitemaps and RSS/Atom feeds; uses the
+site profile whose hosts match URL, if any (data/sites/*.toml). Sites on 127.0.0.1
+are crawled without delays; real sites get polite defaults (robots.txt, AutoThrottle,
+1 s delay, 2 requests at a time, a page cap).
+"""
+
+
+@main.command(help=CRAWL_HELP)
+@click.argument("url", required=False)
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite archive to create or update.")
+@click.option("--profile", help="Site profile to use: a name from data/sites/ or a path to a TOML file.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages (default 20000).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display or summary (for cron); errors still print.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(url: str, db: str, quiet: bool, verbose: bool) -> None:
-    """Crawl the blog whose index is at URL (default: the clinic's blog) into the archive.
-
-    Walks the index pagination, follows every post, extracts it and upserts it
-    keyed by canonical URL.  Sites on 127.0.0.1 are crawled without delays;
-    real sites get polite defaults (robots.txt, AutoThrottle, 2 requests at a time).
-    """
+def crawl(url: str | None, db: str, profile: str | None, max_pages: int | None, quiet: bool, verbose: bool) -> None:
+    """Crawl the blog at URL into the archive (help text: CRAWL_HELP)."""
     try:
-        url = check_start_url(url)
-    except BadURLError as err:
+        chosen = load_profile(profile) if profile else None
+        url = check_start_url(url) if url else None
+    except (BadURLError, ProfileError) as err:
         raise Fatal(str(err)) from err
+    if url is None and chosen is not None and chosen.start_url is None:
+        raise Fatal(f"profile {chosen.name} has no start_url: give the blog's URL")
     _check_writable(db)
     from blogarchive.crawl import run_crawl  # Scrapy loads slowly; other commands skip it
 
     console = Console(stderr=True)
-    summary = run_crawl(url, db, console=console, quiet=quiet, verbose=verbose)
+    url = url or (chosen.start_url if chosen else None)
+    summary = run_crawl(url, db, profile=profile, max_pages=max_pages, console=console, quiet=quiet, verbose=verbose)
     if not quiet:
         for line in summary.lines():
             console.print(line, highlight=False, soft_wrap=True)
     if summary.found == 0:
-        console.print(f"no posts found at {url}: is it the blog's index page?", style="yellow")
+        console.print(f"no posts found at {summary.start_url}: is it the blog's address?", style="yellow")
+    if summary.finish_reason == "closespider_pagecount":
+        console.print("stopped at the page cap (--max-pages): the archive may be incomplete", style="yellow")
     sys.exit(0 if summary.ok else 1)
 
 

@@ -15,6 +15,7 @@ from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 
+from blogarchive.spiders.blog import BlogSpider
 from blogarchive.spiders.clinic import ClinicSpider
 from blogarchive.storage import Archive
 
@@ -73,18 +74,23 @@ def _summary(crawler: Crawler, start_url: str, seconds: float) -> CrawlSummary:
 
 
 def run_crawl(
-    start_url: str,
+    start_url: str | None,
     db_path: str,
     *,
+    profile: str | None = None,
+    max_pages: int | None = None,
     console: Console | None = None,
     quiet: bool = False,
     verbose: bool = False,
     overrides: dict[str, Any] | None = None,
 ) -> CrawlSummary:
-    """Crawl the blog at *start_url* into the archive at *db_path*.
+    """Crawl the blog at *start_url* (None: the clinic's) into the archive at *db_path*.
 
     Scrapy's reactor runs once per process: call this once per process.
     """
+    spider_cls = ClinicSpider if start_url is None and profile is None else BlogSpider
+    spider_args = {"start_url": start_url, "profile": profile, "max_pages": str(max_pages) if max_pages else None}
+    start_url = start_url or ClinicSpider.default_start_url
     console = console or Console(stderr=True)
     level = logging.INFO if verbose else logging.WARNING
     settings = build_settings(
@@ -96,7 +102,7 @@ def run_crawl(
     # the handler's level filters, since Scrapy lowers the root logger's.
     handler = RichHandler(console=console, level=level, show_path=False, show_time=verbose)
     logging.basicConfig(format="%(name)s: %(message)s", handlers=[handler], force=True)
-    crawler = process.create_crawler(ClinicSpider)
+    crawler = process.create_crawler(spider_cls)
 
     started = datetime.now(UTC)
     clock = time.monotonic()
@@ -123,7 +129,7 @@ def run_crawl(
     crawler.signals.connect(refresh, signal=signals.response_received)
     crawler.signals.connect(refresh, signal=signals.item_scraped)
     with progress:
-        process.crawl(crawler, start_url=start_url)
+        process.crawl(crawler, **{k: v for k, v in spider_args.items() if v})
         process.start()
     summary = _summary(crawler, start_url, time.monotonic() - clock)
     _record_run(db_path, summary, started)

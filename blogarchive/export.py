@@ -25,6 +25,7 @@ EXPORT_FIELDS = (
     "tags",
     "categories",
     "images",
+    "aliases",
     "date_source",
     "first_seen",
     "last_seen",

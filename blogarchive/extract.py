@@ -12,9 +12,12 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
+from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
+from blogarchive.dates import find_date_in
+from blogarchive.profiles import ArticleRules
 from blogarchive.widgets import drop_dated_link_lists
 
 # One options object for every page (trafilatura builds its config once).
@@ -102,24 +105,57 @@ def _rel_tags(tree: HtmlElement) -> list[str]:
     return [t for t in dict.fromkeys(texts) if t]
 
 
-def parse_post(html: str | bytes, url: str) -> Article | None:
-    """Extract an article page fetched from *url*; None when it holds no article text."""
+def _selected_text(tree: HtmlElement, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    found = tree.cssselect(selector)
+    return " ".join(found[0].text_content().split()) or None if found else None
+
+
+def parse_html(html: str | bytes, url: str) -> HtmlElement | None:
+    """Parse a page; None for an empty or undecodable document."""
     try:
-        tree = lxml.html.fromstring(html, base_url=url)
+        return lxml.html.fromstring(html, base_url=url)
     except (etree.ParserError, ValueError):
-        return None  # empty or undecodable document
+        return None
+
+
+def parse_post(html: str | bytes | HtmlElement, url: str, rules: ArticleRules | None = None) -> Article | None:
+    """Extract an article page fetched from *url*; None when it holds no article text.
+
+    A profile's rules, when given, drop elements and pick title, date, author
+    and body by CSS selector before trafilatura sees the page.  A tree passed
+    in is modified.
+    """
+    tree = html if isinstance(html, HtmlElement) else parse_html(html, url)
+    if tree is None:
+        return None
+    rules = rules or ArticleRules()
     published, modified = page_dates(tree, url)
+    if (profile_date := find_date_in(_selected_text(tree, rules.date))) is not None:
+        published = profile_date
+    title, author = _selected_text(tree, rules.title), _selected_text(tree, rules.author)
+    for selector in rules.drop:
+        for el in tree.cssselect(selector):
+            el.drop_tree()
     removed = drop_dated_link_lists(tree, url)
+    content = tree
+    if rules.body and (found := tree.cssselect(rules.body)):
+        content = found[0]
     options = copy.copy(_OPTIONS)  # shallow: only the per-page URL differs
     options.url = options.source = url
-    doc = bare_extraction(tree, url=url, options=options)
+    doc = bare_extraction(content, url=url, options=options)
     if doc is None:
         return None
+    if content is not tree:
+        # trafilatura read metadata from the body element alone: read the page's
+        meta = extract_metadata(tree, url, _OPTIONS.date_params, extensive=False)
+        doc.title, doc.author, doc.tags, doc.description = meta.title, meta.author, meta.tags, meta.description
     body_html, images = _body_html(doc.body, url)
     return Article(
         url=url,
-        title=doc.title,
-        author=doc.author,
+        title=title or doc.title,
+        author=author or doc.author,
         published=published,
         modified=modified,
         description=doc.description,

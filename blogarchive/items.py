@@ -22,6 +22,8 @@ class PostItem:
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    # Other URLs of the same post: redirected old slugs, variants the site canonicalises.
+    aliases: list[str] = field(default_factory=list)
     # Where the published date came from: "page" (its metadata) or "listing" (its index card).
     date_source: str | None = None
     # The URL the crawl fetched, before canonicalisation; the listing page that linked it.

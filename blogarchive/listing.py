@@ -10,6 +10,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from blogarchive.dates import find_date_in
+from blogarchive.profiles import ListingRules
 from blogarchive.urls import same_site
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -120,8 +121,10 @@ def _read_card(card: HtmlElement, url: str) -> Card | None:
     return Card(url=url, title=title or None, date_text=date_text, excerpt=" ".join(rest) or None)
 
 
-def _next_pages(tree: HtmlElement, listing_url: str) -> list[str]:
+def _next_pages(tree: HtmlElement, listing_url: str, rules: ListingRules | None = None) -> list[str]:
     urls = [el.get("href") for el in tree.xpath('//a[contains(concat(" ", @rel, " "), " next ")]|//link[@rel="next"]')]
+    if rules and rules.next:
+        urls += [el.get("href") for el in tree.cssselect(rules.next)]
     for a in tree.iter("a"):
         href = a.get("href")
         if href and (_is_index_page(href, listing_url) or (_NEXT_TEXT.match(_text(a)) and _text(a))):
@@ -131,10 +134,43 @@ def _next_pages(tree: HtmlElement, listing_url: str) -> list[str]:
     return [u for u in dict.fromkeys(pages) if u != here and same_site(u, listing_url)]
 
 
-def parse_listing(html: str | bytes, url: str) -> Listing:
-    """Cards and pagination of the index page *html* fetched from *url*."""
-    tree = lxml.html.fromstring(html, base_url=url)
-    tree.make_links_absolute(url, handle_failures="discard")
+def _first_text(card: HtmlElement, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    found = card.cssselect(selector)
+    return (_text(found[0]) or None) if found else None
+
+
+def _profile_cards(tree: HtmlElement, rules: ListingRules) -> list[Card]:
+    """Cards as a site profile's selectors describe them."""
+    cards: dict[str, Card] = {}
+    for el in tree.cssselect(rules.card or ""):
+        links = el.cssselect(rules.link) if rules.link else list(el.iter("a"))
+        href = next((a.get("href") for a in links if a.get("href")), None)
+        if not href or href in cards:
+            continue
+        cards[href] = Card(
+            url=urldefrag(href)[0],
+            title=_first_text(el, rules.title),
+            date_text=_first_text(el, rules.date),
+            excerpt=_first_text(el, rules.excerpt),
+        )
+    return list(cards.values())
+
+
+def parse_listing(html: str | bytes | HtmlElement, url: str, rules: ListingRules | None = None) -> Listing:
+    """Cards and pagination of the index page *html* fetched from *url*.
+
+    With a profile's rules that name a card selector, cards are read by those;
+    otherwise by their shape (see _card_for).
+    """
+    if isinstance(html, HtmlElement):
+        tree = html
+    else:
+        tree = lxml.html.fromstring(html, base_url=url)
+        tree.make_links_absolute(url, handle_failures="discard")
+    if rules and rules.card:
+        return Listing(cards=_profile_cards(tree, rules), next_pages=_next_pages(tree, url, rules))
     links = _post_links(tree, url)
     cards: dict[str, Card] = {}
     for anchor, post_url in links.items():
@@ -143,4 +179,4 @@ def parse_listing(html: str | bytes, url: str) -> Listing:
         card = _read_card(_card_for(anchor, post_url, links), post_url)
         if card is not None:
             cards[post_url] = card
-    return Listing(cards=list(cards.values()), next_pages=_next_pages(tree, url))
+    return Listing(cards=list(cards.values()), next_pages=_next_pages(tree, url, rules))

@@ -22,6 +22,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
+# A cap on pages per crawl (`--max-pages`): a blog is finite, a crawler trap is not.
+CLOSESPIDER_PAGECOUNT = 20000
+
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 # A blog page is well under a megabyte; anything vastly larger is not a post.

@@ -27,7 +27,7 @@ CONTENT_FIELDS = (
     "categories",
     "images",
 )
-JSON_FIELDS = ("tags", "categories", "images")
+JSON_FIELDS = ("tags", "categories", "images", "aliases")
 
 POSTS_SCHEMA: dict[str, type] = {
     "url": str,
@@ -43,6 +43,7 @@ POSTS_SCHEMA: dict[str, type] = {
     "tags": str,
     "categories": str,
     "images": str,
+    "aliases": str,
     "date_source": str,
     "fetched_url": str,
     "listing_url": str,
@@ -131,12 +132,22 @@ class Archive:
         for rec in records:
             rec = {**rec, "content_hash": content_hash(rec), "last_seen": now}
             old = old_rows.get(rec["url"])
+            if old is not None:
+                # an alias once seen stays an alias: old links keep working
+                rec["aliases"] = sorted(set(json.loads(old.get("aliases") or "[]")) | set(rec.get("aliases") or []))
             if old is None:
                 counts["new"] += 1
                 to_write.append({**rec, "first_seen": now})
             elif old["content_hash"] == rec["content_hash"]:
                 counts["unchanged"] += 1
-                to_write.append({"url": rec["url"], "last_seen": now, "fetched_at": rec.get("fetched_at")})
+                to_write.append(
+                    {
+                        "url": rec["url"],
+                        "last_seen": now,
+                        "fetched_at": rec.get("fetched_at"),
+                        "aliases": rec["aliases"],
+                    }
+                )
             elif not rec.get("body_text") and old.get("body_text"):
                 counts["kept"] += 1
             else:
@@ -156,6 +167,27 @@ class Archive:
                 self.db["revisions"].insert_all(revisions)
             self.db["posts"].upsert_all(to_write, pk="url", alter=True)
         return counts
+
+    def add_aliases(self, redirects: dict[str, str]) -> int:
+        """Record redirected URLs (old → new) as aliases of the posts they lead to.
+
+        Chains (a → b → c) resolve to their end; returns how many aliases were added.
+        """
+        added = 0
+        with self.db.atomic():
+            for old in redirects:
+                target, hops = redirects[old], 0
+                while target in redirects and hops < 20:
+                    target, hops = redirects[target], hops + 1
+                row = next(self.db.query("select aliases from posts where url = ?", [target]), None)
+                if row is None or old == target:
+                    continue
+                aliases = set(json.loads(row["aliases"] or "[]"))
+                if old not in aliases:
+                    aliases.add(old)
+                    self.db["posts"].update(target, {"aliases": sorted(aliases)})
+                    added += 1
+        return added
 
     def record_run(self, run: dict[str, Any]) -> int:
         """Store one crawl run's summary; return its id."""

@@ -7,9 +7,15 @@ from blogarchive.urls import canonical_url
 
 
 class CanonicalURLPipeline:
-    """Replace item.url by its canonical form; fetched_url keeps what was fetched."""
+    """Replace item.url by its canonical form; fetched_url keeps what was fetched.
+
+    Aliases (redirected old slugs, fetched variants) are canonicalised too, and an
+    alias that is the post's own URL in another spelling is dropped.
+    """
 
     def process_item(self, item: PostItem) -> PostItem:
         item.fetched_url = item.fetched_url or item.url
         item.url = canonical_url(item.url)
+        aliases = (canonical_url(a) for a in item.aliases)
+        item.aliases = sorted({a for a in aliases if a != item.url})
         return item

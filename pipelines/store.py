@@ -41,6 +41,12 @@ class StorePipeline:
     def close_spider(self) -> None:
         self._flush()
         if self.archive is not None:
+            # redirects seen during the crawl, including those whose target was
+            # already fetched (the redirected request was then not repeated)
+            redirects = getattr(self.crawler.spider, "redirects", None)
+            if redirects:
+                added = self.archive.add_aliases(redirects)
+                self.crawler.stats.set_value("blogarchive/aliases_added", added)
             self.archive.close()
 
     def _flush(self) -> None:

@@ -234,11 +234,8 @@ def render_post(post: DemoPost, posts: list[DemoPost]) -> str:
     return _layout(post.title, main)
 
 
-def render_index(posts: list[DemoPost], page: int) -> str:
-    """One page of the blog index: cards and pagination links."""
-    pages = max(1, -(-len(posts) // PER_PAGE))
-    chunk = posts[(page - 1) * PER_PAGE : page * PER_PAGE]
-    cards = "\n".join(
+def _cards(chunk: list[DemoPost]) -> str:
+    return "\n".join(
         f"""<div class="blog-card">
 <p class="card-date">{p.date_text}</p>
 <h2 class="card-title"><a href="{p.path}">{escape(p.title)}</a></h2>
@@ -247,6 +244,18 @@ def render_index(posts: list[DemoPost], page: int) -> str:
 </div>"""
         for p in chunk
     )
+
+
+def render_tag(posts: list[DemoPost], tag: str) -> str:
+    """A tag archive: the cards of every post with that tag."""
+    chunk = [p for p in posts if tag in p.tags]
+    return _layout(f"Posts tagged {tag}", f'<h1>Tag: {escape(tag)}</h1>\n<div class="blog-list">\n{_cards(chunk)}\n</div>')
+
+
+def render_index(posts: list[DemoPost], page: int) -> str:
+    """One page of the blog index: cards and pagination links."""
+    pages = max(1, -(-len(posts) // PER_PAGE))
+    cards = _cards(posts[(page - 1) * PER_PAGE : page * PER_PAGE])
     links = []
     if page > 1:
         prev = "/blog" if page == 2 else f"/blog?page={page - 1}"
@@ -274,6 +283,8 @@ def build_site(posts: list[DemoPost]) -> dict[str, Page]:
         site[post.path] = Page(render_post(post, posts).encode())
         if post.has_image:
             site[f"/images/{post.slug}.png"] = Page(PNG_BYTES, "image/png")
+    for tag in sorted({t for p in posts for t in p.tags}):
+        site[f"/blog/tag/{quote(tag)}"] = Page(render_tag(posts, tag).encode())
     for path, label in _NAV:
         if path != "/blog":
             site[path] = Page(_layout(label, f"<h1>{label}</h1><p>{SITE_NAME} welcomes new patients.</p>").encode())

@@ -1,0 +1,294 @@
+"""Any blog: index pagination and archives first, then sitemaps and feeds.
+
+    scrapy crawl blog -a start_url=URL [-a profile=NAME|PATH] [-a max_pages=N]
+
+Phases, each starting when the previous one has nothing left to fetch:
+1. the start page, its index pagination, its cards, category/tag/date archives;
+2. robots.txt Sitemap lines and /sitemap.xml (indexes followed, page and taxonomy
+   sitemaps skipped), and every RSS/Atom feed the pages announced;
+3. pages that gave no verdict (no markup evidence, not from a card or feed) are
+   judged by the URL pattern the known posts share.
+Cards are read in phase 1 so that a post's card (date, excerpt) is with its
+request: a URL is fetched once, by the first request that names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from blogarchive.discovery import (
+    ShapeLearner,
+    archive_links,
+    classify,
+    feed_items,
+    feed_urls,
+    next_feed_page,
+    page_evidence,
+    sitemap_kind,
+)
+from blogarchive.extract import parse_html, parse_post
+from blogarchive.items import PostItem
+from blogarchive.listing import Card, parse_listing
+from blogarchive.merge import merge
+from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
+from blogarchive.urls import canonical_url, check_start_url, is_loopback, same_site
+
+# A site on this machine (the demo, the tests) is crawled without politeness delays.
+LOCAL_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "RETRY_TIMES": 0,
+}
+_REDIRECTS = {301, 302, 303, 307, 308}
+_STRONG = {"card", "feed", "posts-sitemap"}
+_MAX_FEED_PAGES = 200  # WordPress ?paged=N: a bound against feeds that never run dry
+
+
+@dataclass
+class _Deferred:
+    url: str
+    html: str
+    card: Card | None
+    listing_url: str | None
+    aliases: list[str]
+
+
+class BlogSpider(scrapy.Spider):
+    """Finds every post of a blog from its address; yields PostItem."""
+
+    name = "blog"
+    default_start_url: str | None = None
+    default_profile: str | None = None
+
+    def __init__(
+        self, start_url: str | None = None, profile: str | None = None, max_pages: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        # Spider arguments arrive as strings from the command line: check them early.
+        chosen: Profile | None = load_profile(profile) if profile else self._default_profile()
+        url = start_url or (chosen.start_url if chosen else None) or self.default_start_url
+        if not url:
+            raise ValueError("no start URL: pass -a start_url=URL")
+        self.start_url = check_start_url(url)
+        self.profile = chosen or profile_for(self.start_url)
+        if max_pages is not None and not str(max_pages).isdigit():
+            raise ValueError(f"max_pages must be a whole number, not {max_pages!r}")
+        self.max_pages = int(max_pages) if max_pages else None
+        host = (urlsplit(self.start_url).hostname or "").lower()
+        bare = host.removeprefix("www.")
+        self.allowed_domains = list(dict.fromkeys([host, bare, f"www.{bare}"]))
+        self.learner = ShapeLearner()
+        self.feeds: set[str] = set()
+        self.deferred: list[_Deferred] = []
+        self.redirects: dict[str, str] = {}
+        self.phase = 1
+
+    def _default_profile(self) -> Profile | None:
+        if not self.default_profile:
+            return None
+        try:
+            return load_profile(self.default_profile)
+        except ProfileError:
+            return None  # an installed copy without data/sites/: structure alone will do
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BlogSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Settings are still open here in a real crawl (Scrapy applies them after
+        # creating the spider); a crawler built already frozen, as in tests, keeps its own.
+        if not crawler.settings.frozen:
+            if is_loopback(spider.start_url):
+                crawler.settings.setdict(LOCAL_SETTINGS, priority="spider")
+            if spider.max_pages:
+                crawler.settings.set("CLOSESPIDER_PAGECOUNT", spider.max_pages, priority="spider")
+        crawler.signals.connect(spider.on_response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        yield self._page(self.start_url, "start")
+
+    # --- requests -------------------------------------------------------------
+
+    def _page(self, url: str, source: str, card: Card | None = None, listing_url: str | None = None) -> Request:
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            meta={"source": source},
+            cb_kwargs={"card": card, "listing_url": listing_url},
+        )
+
+    def _discovery_requests(self) -> Iterator[Request]:
+        """Phase 2: robots.txt, the default sitemap, the feeds seen in phase 1."""
+        parts = urlsplit(self.start_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        quiet = {"errback": self.on_discovery_error}
+        yield Request(f"{origin}/robots.txt", callback=self.parse_robots, meta={"dont_obey_robotstxt": True}, **quiet)
+        yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, **quiet)
+        for feed in sorted(self.feeds):
+            yield Request(feed, callback=self.parse_feed, cb_kwargs={"page": 1}, **quiet)
+
+    # --- callbacks ------------------------------------------------------------
+
+    def parse_page(self, response: Response, card: Card | None, listing_url: str | None) -> Iterator[Any]:
+        """Any HTML page: a post, a listing, or a page that is neither."""
+        if not isinstance(response, TextResponse) or b"html" not in (response.headers.get("Content-Type") or b"html"):
+            self.logger.debug("not an HTML page: %s", response.url)
+            return
+        tree = parse_html(response.text, response.url)
+        if tree is None:
+            self._failed(response.url, "empty or undecodable page")
+            return
+        tree.make_links_absolute(response.url, handle_failures="discard")
+        self.feeds.update(feed_urls(response.text, response.url))
+        profile = self.profile
+        listing = parse_listing(tree, response.url, profile.listing if profile else None)
+        source = response.meta.get("source", "link")
+        verdict = classify(page_evidence(tree, len(listing.cards)), source in _STRONG, self.learner, response.url)
+        if verdict != "post":
+            # a listing: its cards are posts, its pager and archives lead to more
+            for found in listing.cards:
+                self.learner.add(found.url)
+                yield self._page(found.url, "card", found, response.url)
+            for url in listing.next_pages:
+                yield self._page(url, "index")
+        # A post's own dated links are a recent-posts widget, not cards: not followed,
+        # so that each post is requested first from its card on the index.
+        for url in archive_links(tree, response.url):
+            yield self._page(url, "archive")
+        aliases = list(response.meta.get("redirect_urls", []))
+        if verdict == "post":
+            yield from self._post(tree, response.url, card, listing_url, aliases)
+        elif verdict == "unknown":
+            self.deferred.append(_Deferred(response.url, response.text, card, listing_url, aliases))
+
+    def _post(
+        self, tree: Any, url: str, card: Card | None, listing_url: str | None, aliases: list[str]
+    ) -> Iterator[PostItem]:
+        declared = tree.xpath('string(//link[@rel="canonical"]/@href)').strip()
+        article = parse_post(tree, url, self.profile.article if self.profile else None)
+        if article is None:
+            self._failed(url, "no article text found")
+            return
+        item = merge(article, card, listing_url)
+        if declared and declared.startswith("http") and same_site(declared, url):
+            # the site's own canonical URL is the post's key; what we fetched is an alias
+            item.url = declared
+            aliases = [*aliases, url]
+        item.aliases = aliases
+        yield item
+
+    def flush_deferred(self, response: Response) -> Iterator[PostItem]:
+        """Phase 3: pages without a verdict, judged by the URL pattern known posts share."""
+        pending, self.deferred = self.deferred, []
+        for page in pending:
+            if self.learner.is_post_shape(page.url):
+                tree = parse_html(page.html, page.url)
+                if tree is not None:
+                    tree.make_links_absolute(page.url, handle_failures="discard")
+                    yield from self._post(tree, page.url, page.card, page.listing_url, page.aliases)
+            else:
+                self.logger.debug("not taken for a post: %s", page.url)
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+            yield Request(url, callback=self.parse_sitemap, errback=self.on_discovery_error)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        body = response.body
+        if body[:2] == gzip_magic_number:
+            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        if b"<urlset" not in body[:1000] and b"<sitemapindex" not in body[:1000]:
+            self.logger.debug("not a sitemap: %s", response.url)
+            return
+        sitemap = Sitemap(body)
+        kind = sitemap_kind(response.url)
+        for entry in sitemap:
+            loc = entry.get("loc", "")
+            if not loc.startswith("http") or not same_site(loc, self.start_url):
+                continue
+            if sitemap.type == "sitemapindex":
+                if sitemap_kind(loc) != "other":
+                    yield Request(loc, callback=self.parse_sitemap, errback=self.on_discovery_error)
+            elif kind != "other":
+                if kind == "posts":
+                    self.learner.add(loc)
+                yield self._page(loc, "posts-sitemap" if kind == "posts" else "sitemap")
+
+    def parse_feed(self, response: Response, page: int) -> Iterator[Request]:
+        items = feed_items(response.text, response.url)
+        for url in items:
+            self.learner.add(url)
+            yield self._page(url, "feed")
+        following = next_feed_page(response.url)
+        if items and following and page < _MAX_FEED_PAGES:
+            yield Request(
+                following, callback=self.parse_feed, cb_kwargs={"page": page + 1}, errback=self.on_discovery_error
+            )
+
+    # --- signals and errors ---------------------------------------------------
+
+    def on_idle(self) -> None:
+        """Start the next phase when the current one has run dry."""
+        engine = self.crawler.engine
+        if self.phase == 1:
+            self.phase = 2
+            for request in self._discovery_requests():
+                engine.crawl(request)
+            raise DontCloseSpider
+        if self.phase == 2:
+            self.phase = 3
+            if self.deferred:
+                engine.crawl(
+                    Request(
+                        "data:,",
+                        callback=self.flush_deferred,
+                        dont_filter=True,
+                        meta={"allow_offsite": True, "dont_obey_robotstxt": True},
+                    )
+                )
+                raise DontCloseSpider
+
+    def on_response_downloaded(self, response: Response, request: Request, **_: Any) -> None:
+        """Remember redirects: an old slug that answers 301 is an alias of its target."""
+        location = response.headers.get("Location")
+        if response.status in _REDIRECTS and location:
+            target = urljoin(request.url, location.decode("latin-1"))
+            old, new = canonical_url(request.url), canonical_url(target)
+            if old != new:
+                self.redirects[old] = new
+
+    def _failed(self, url: str, reason: str) -> None:
+        self.crawler.stats.inc_value("blogarchive/pages_failed")
+        self.logger.warning("%s: %s", reason, url)
+
+    def on_error(self, failure: Failure) -> None:
+        """A page that could not be fetched (network error or HTTP error status)."""
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        else:
+            reason = failure.getErrorMessage() or failure.type.__name__
+        self._failed(url, f"failed ({reason})")
+
+    def on_discovery_error(self, failure: Failure) -> None:
+        """A missing robots.txt, sitemap or feed is normal: note it, count no error."""
+        request = getattr(failure, "request", None)
+        self.logger.debug("no discovery file at %s", request.url if request is not None else "?")
