@@ -9,12 +9,12 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
-from trafilatura.feeds import FeedParameters, determine_feed, extract_links
+from trafilatura.feeds import FeedParameters, determine_feed, find_links
 
-from blogarchive.urls import same_site
+from blogarchive.urls import looks_like_page, same_site
 
 # Sitemaps that list pages, taxonomies, authors or shop items rather than posts, by the
 # names WordPress core, Yoast/Rank Math, Wix, Ghost and Blogger give them.
@@ -52,11 +52,19 @@ def feed_urls(html: str, page_url: str) -> list[str]:
 
 
 def feed_items(feed_text: str, feed_url: str) -> list[str]:
-    """Post links listed in an RSS, Atom or JSON feed, on the same site."""
+    """Post links listed in an RSS, Atom or JSON feed, on the same site.
+
+    trafilatura's find_links parses the feed; its extract_links would also run
+    courlan's filters, which refuse hosts given as IP addresses (a local mirror).
+    """
     parts = urlsplit(feed_url)
     params = FeedParameters(f"{parts.scheme}://{parts.netloc}", parts.hostname or "", feed_url)
+    links = (urljoin(feed_url, link) for link in find_links(feed_text.strip(), params))
     # a feed's channel link is the blog's home page, not a post
-    return [u for u in extract_links(feed_text, params) if same_site(u, feed_url) and urlsplit(u).path.strip("/")]
+    return [
+        u for u in dict.fromkeys(links)
+        if same_site(u, feed_url) and looks_like_page(u) and urlsplit(u).path.strip("/")
+    ]  # fmt: skip
 
 
 def next_feed_page(feed_url: str) -> str | None:
@@ -133,12 +141,17 @@ class Evidence:
 
     @property
     def says_article(self) -> bool:
-        return bool(self.jsonld_types & ARTICLE_TYPES) or self.og_type == "article"
+        # JSON-LD is the more specific statement: Yoast marks static pages og:type
+        # article but describes them as a WebPage with no Article in it.
+        if self.jsonld_types & ARTICLE_TYPES:
+            return True
+        return not self.jsonld_types & PAGE_TYPES and self.og_type == "article"
 
     @property
     def says_not_article(self) -> bool:
-        only_pages = bool(self.jsonld_types & PAGE_TYPES) and not self.jsonld_types & ARTICLE_TYPES
-        return only_pages or self.og_type in {"website", "profile", "blog"}
+        if self.jsonld_types & ARTICLE_TYPES:
+            return False
+        return bool(self.jsonld_types & PAGE_TYPES) or self.og_type in {"website", "profile", "blog"}
 
 
 def _jsonld_types(tree: HtmlElement) -> frozenset[str]:

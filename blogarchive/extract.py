@@ -55,6 +55,7 @@ class Article:
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
     language: str | None = None
     sitename: str | None = None
     widgets_removed: int = 0
@@ -87,15 +88,18 @@ def page_dates(tree: HtmlElement, url: str) -> tuple[str | None, str | None]:
     return published, (modified if modified != published else None)
 
 
-def _body_html(body: etree._Element, url: str) -> tuple[str, list[str]]:
-    """Semantic HTML of the extracted body with absolute links, and its image URLs."""
+def _body_html(body: etree._Element, url: str) -> tuple[str, list[str], list[str]]:
+    """Semantic HTML of the extracted body with absolute links; its image and link URLs."""
     html_root = convert_to_html(copy.deepcopy(body))
     doc = lxml.html.fromstring(etree.tostring(html_root, encoding="unicode"))
     doc.make_links_absolute(url, handle_failures="discard")
     images = list(dict.fromkeys(img.get("src") for img in doc.iter("img") if img.get("src")))
+    links = list(
+        dict.fromkeys(a.get("href").split("#")[0] for a in doc.iter("a") if a.get("href", "").startswith("http"))
+    )
     inner = doc.find("body") if doc.tag == "html" else doc
     parts = [lxml.html.tostring(child, encoding="unicode") for child in inner]
-    return "\n".join(p.strip() for p in parts), images
+    return "\n".join(p.strip() for p in parts), images, links
 
 
 def _rel_tags(tree: HtmlElement) -> list[str]:
@@ -151,7 +155,7 @@ def parse_post(html: str | bytes | HtmlElement, url: str, rules: ArticleRules | 
         # trafilatura read metadata from the body element alone: read the page's
         meta = extract_metadata(tree, url, _OPTIONS.date_params, extensive=False)
         doc.title, doc.author, doc.tags, doc.description = meta.title, meta.author, meta.tags, meta.description
-    body_html, images = _body_html(doc.body, url)
+    body_html, images, links = _body_html(doc.body, url)
     return Article(
         url=url,
         title=title or doc.title,
@@ -165,6 +169,7 @@ def parse_post(html: str | bytes | HtmlElement, url: str, rules: ArticleRules | 
         tags=list(doc.tags or []) or _rel_tags(tree),
         categories=list(doc.categories or []),
         images=images,
+        links=links,
         language=doc.language,
         sitename=doc.sitename,
         widgets_removed=removed,

@@ -11,7 +11,7 @@ from lxml.html import HtmlElement
 
 from blogarchive.dates import find_date_in
 from blogarchive.profiles import ListingRules
-from blogarchive.urls import same_site
+from blogarchive.urls import looks_like_page, same_site
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = {"p", "div", "section", "article", "li", "header", "footer", "span", "time", *_HEADINGS}
@@ -22,8 +22,6 @@ _NEXT_TEXT = re.compile(
 # Query parameters index pages paginate with (WordPress, Squarespace, Blogger, generic).
 _PAGE_PARAMS = {"page", "paged", "p", "offset", "start", "pg", "updated-max"}
 _PAGE_PATH = re.compile(r"/page/\d+/?$")
-# Files that are never blog posts.
-_NOT_PAGES = re.compile(r"\.(jpe?g|png|gif|webp|svg|pdf|zip|mp[34]|docx?|xlsx?|css|js|xml|rss)$", re.I)
 _READ_MORE = re.compile(r"^(read|continue|learn|see|view)( reading| more| the post| full post| article)?\W*$", re.I)
 
 
@@ -67,9 +65,9 @@ def _post_links(tree: HtmlElement, listing_url: str) -> dict[HtmlElement, str]:
             continue
         url = urldefrag(href)[0]
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not same_site(url, listing_url):
+        if not looks_like_page(url) or not same_site(url, listing_url):
             continue
-        if parts.path in ("", "/") or _NOT_PAGES.search(parts.path):
+        if parts.path in ("", "/"):
             continue
         if _is_index_page(url, listing_url) or url.rstrip("/") == listing_url.rstrip("/"):
             continue

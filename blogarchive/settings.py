@@ -38,6 +38,9 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
+# One fetch per page however its links spell it (tracking parameters, slashes, fragments).
+REQUEST_FINGERPRINTER_CLASS = "blogarchive.fingerprint.CanonicalFingerprinter"
+
 ITEM_PIPELINES = {
     "blogarchive.pipelines.normalise.NormalisePipeline": 100,
     "blogarchive.pipelines.canonical.CanonicalURLPipeline": 200,

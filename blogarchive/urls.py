@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urldefrag, urlsplit
 
 from courlan import normalize_url
+
+_INDEX_FILE = re.compile(r"/index\.html?$", re.I)
+# Files that are never blog posts: not followed as pages.
+_NOT_PAGES = re.compile(
+    r"\.(jpe?g|png|gif|webp|svg|ico|pdf|zip|mp[34]|mov|docx?|xlsx?|pptx?|css|js|xml|rss|txt)$", re.I
+)
 
 
 class BadURLError(ValueError):
@@ -16,6 +23,10 @@ def canonical_url(url: str) -> str:
     """One spelling per page: lower-case scheme and host, no default port, no fragment,
     no tracking parameters, sorted query, no trailing slash except the root."""
     url, _fragment = urldefrag(url.strip())
+    parts = urlsplit(url)
+    if _INDEX_FILE.search(parts.path):
+        # /posts/x/index.html is /posts/x/ on every static host
+        url = parts._replace(path=_INDEX_FILE.sub("/", parts.path)).geturl()
     return normalize_url(url, strict=False, trailing_slash=False)
 
 
@@ -51,3 +62,9 @@ def same_site(url: str, other: str) -> bool:
         return h.removeprefix("www.")
 
     return host(url) == host(other)
+
+
+def looks_like_page(url: str) -> bool:
+    """True for an http(s) URL that may be an HTML page (not an image, PDF, feed...)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and not _NOT_PAGES.search(parts.path)

@@ -44,7 +44,7 @@ from blogarchive.items import PostItem
 from blogarchive.listing import Card, parse_listing
 from blogarchive.merge import merge
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
-from blogarchive.urls import canonical_url, check_start_url, is_loopback, same_site
+from blogarchive.urls import canonical_url, check_start_url, is_loopback, looks_like_page, same_site
 
 # A site on this machine (the demo, the tests) is crawled without politeness delays.
 LOCAL_SETTINGS = {
@@ -94,6 +94,7 @@ class BlogSpider(scrapy.Spider):
         self.allowed_domains = list(dict.fromkeys([host, bare, f"www.{bare}"]))
         self.learner = ShapeLearner()
         self.feeds: set[str] = set()
+        self.body_links: set[str] = set()
         self.deferred: list[_Deferred] = []
         self.redirects: dict[str, str] = {}
         self.phase = 1
@@ -143,6 +144,9 @@ class BlogSpider(scrapy.Spider):
         yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, **quiet)
         for feed in sorted(self.feeds):
             yield Request(feed, callback=self.parse_feed, cb_kwargs={"page": 1}, **quiet)
+        # links inside posts (old slugs that now redirect, posts no index lists)
+        for url in sorted(self.body_links):
+            yield self._page(url, "link")
 
     # --- callbacks ------------------------------------------------------------
 
@@ -186,6 +190,7 @@ class BlogSpider(scrapy.Spider):
         if article is None:
             self._failed(url, "no article text found")
             return
+        self.body_links.update(u for u in article.links if same_site(u, self.start_url) and looks_like_page(u))
         item = merge(article, card, listing_url)
         if declared and declared.startswith("http") and same_site(declared, url):
             # the site's own canonical URL is the post's key; what we fetched is an alias

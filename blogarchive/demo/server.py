@@ -9,6 +9,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from blogarchive.demo.site import Page
 
+_NOT_FOUND = Page(b"<html><body><h1>Not found</h1></body></html>", status=404)
+
+
+def _lookup(pages: Mapping[str, Page], target: str) -> Page:
+    """The page for a request target, as a typical web server resolves it.
+
+    Unknown query parameters are ignored (utm_source and friends), a missing
+    trailing slash is redirected to the slashed form, /dir/index.html is /dir/.
+    """
+    if target in pages:
+        return pages[target]
+    path, _, query = target.partition("?")
+    if path.endswith("/index.html") and path[: -len("index.html")] in pages:
+        return pages[path[: -len("index.html")]]
+    if not path.endswith("/") and path + "/" in pages:
+        return Page(status=301, location=path + "/" + (f"?{query}" if query else ""))
+    return pages.get(path, _NOT_FOUND) if query else _NOT_FOUND
+
 
 def _handler_for(pages: Mapping[str, Page]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -19,12 +37,10 @@ def _handler_for(pages: Mapping[str, Page]) -> type[BaseHTTPRequestHandler]:
             self._respond(with_body=False)
 
         def _respond(self, with_body: bool) -> None:
-            page = pages.get(self.path)
-            if page is None:
-                page = Page(b"<html><body><h1>Not found</h1></body></html>")
-                self.send_response(404)
-            else:
-                self.send_response(200)
+            page = _lookup(pages, self.path)
+            self.send_response(page.status)
+            if page.location:
+                self.send_header("Location", page.location)
             self.send_header("Content-Type", page.content_type)
             self.send_header("Content-Length", str(len(page.body)))
             self.end_headers()

@@ -56,10 +56,12 @@ class DemoPost:
 
 @dataclass(frozen=True)
 class Page:
-    """A response the demo server gives for one path."""
+    """A response the demo server gives for one path (a redirect when location is set)."""
 
-    body: bytes
+    body: bytes = b""
     content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    location: str | None = None
 
 
 def load_posts(limit: int | None = None) -> list[DemoPost]:
@@ -249,7 +251,9 @@ def _cards(chunk: list[DemoPost]) -> str:
 def render_tag(posts: list[DemoPost], tag: str) -> str:
     """A tag archive: the cards of every post with that tag."""
     chunk = [p for p in posts if tag in p.tags]
-    return _layout(f"Posts tagged {tag}", f'<h1>Tag: {escape(tag)}</h1>\n<div class="blog-list">\n{_cards(chunk)}\n</div>')
+    return _layout(
+        f"Posts tagged {tag}", f'<h1>Tag: {escape(tag)}</h1>\n<div class="blog-list">\n{_cards(chunk)}\n</div>'
+    )
 
 
 def render_index(posts: list[DemoPost], page: int) -> str:
