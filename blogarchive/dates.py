@@ -51,21 +51,24 @@ def is_date_text(text: str | None) -> bool:
     return parse_date(text) is not None
 
 
-def find_date_in(text: str | None, languages: tuple[str, ...] = ("en",)) -> str | None:
+def find_date_in(
+    text: str | None, languages: tuple[str, ...] = ("en",), date_order: str | None = None
+) -> str | None:
     """The one full date inside a short label like 'Posted on May 5, 2025', or None.
 
     Slower than parse_date (dateparser's search), so only for a few labels per page.
     """
     if not text or len(text) > 2 * _MAX_DATE_TEXT or not _DIGIT.search(text):
         return None
-    exact = parse_date(text, languages)
+    exact = parse_date(text, languages, date_order)
     if exact:
         return exact
     from dateparser.search import search_dates  # imported late: most pages never need it
 
     try:
-        hits = search_dates(text, languages=list(languages), settings=_SETTINGS) or []
+        settings = {**_SETTINGS, "DATE_ORDER": date_order} if date_order else _SETTINGS
+        hits = search_dates(text, languages=list(languages), settings=settings) or []
     except (ValueError, OverflowError):
         return None
-    days = {parse_date(found) for found, _ in hits} - {None}
+    days = {parse_date(found, languages, date_order) for found, _ in hits} - {None}
     return days.pop() if len(days) == 1 else None

@@ -22,7 +22,7 @@ _OTHER_SITEMAP = re.compile(
     r"(?:^|[-_/])(?:pages?|categor(?:y|ies)|tags?|post_tag|authors?|users?|taxonom(?:y|ies)|"
     r"attachments?|products?|product_cat|events?|portfolio)(?:[-_.]|$)"
 )
-_POSTS_SITEMAP = re.compile(r"posts-post|blog-posts|sitemap-posts|(?:^|/)post-sitemap")
+_POSTS_SITEMAP = re.compile(r"wp-sitemap-posts-post-|blog-posts|(?:^|/)sitemap-posts\.|(?:^|/)post-sitemap")
 # Archive pages that list posts: categories, tags, labels, topics, dates.
 _ARCHIVE_PATH = re.compile(
     r"/(?:category|categories|tag|tags|topic|topics|label|labels|archive|archives)/[^/]+/?$"

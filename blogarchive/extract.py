@@ -17,7 +17,7 @@ from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
 from blogarchive.dates import find_date_in
-from blogarchive.profiles import ArticleRules
+from blogarchive.profiles import ArticleRules, Profile
 from blogarchive.widgets import drop_dated_link_lists
 
 # One options object for every page (trafilatura builds its config once).
@@ -124,19 +124,21 @@ def parse_html(html: str | bytes, url: str) -> HtmlElement | None:
         return None
 
 
-def parse_post(html: str | bytes | HtmlElement, url: str, rules: ArticleRules | None = None) -> Article | None:
+def parse_post(html: str | bytes | HtmlElement, url: str, profile: Profile | None = None) -> Article | None:
     """Extract an article page fetched from *url*; None when it holds no article text.
 
-    A profile's rules, when given, drop elements and pick title, date, author
-    and body by CSS selector before trafilatura sees the page.  A tree passed
-    in is modified.
+    A profile's article rules, when given, drop elements and pick title, date,
+    author and body by CSS selector before trafilatura sees the page; its date
+    order and languages read the date.  A tree passed in is modified.
     """
     tree = html if isinstance(html, HtmlElement) else parse_html(html, url)
     if tree is None:
         return None
-    rules = rules or ArticleRules()
+    rules = profile.article if profile else ArticleRules()
     published, modified = page_dates(tree, url)
-    if (profile_date := find_date_in(_selected_text(tree, rules.date))) is not None:
+    date_text = _selected_text(tree, rules.date)
+    languages, order = (profile.languages, profile.date_order) if profile else (("en",), None)
+    if (profile_date := find_date_in(date_text, languages, order)) is not None:
         published = profile_date
     title, author = _selected_text(tree, rules.title), _selected_text(tree, rules.author)
     for selector in rules.drop:

@@ -10,7 +10,9 @@ BOT_NAME = "blogarchive"
 SPIDER_MODULES = ["blogarchive.spiders"]
 NEWSPIDER_MODULE = "blogarchive.spiders"
 
-USER_AGENT = f"blogarchive/{__version__} (blog archiving crawler; polite, obeys robots.txt)"
+# Names the tool and where to read about it; set your own contact with -s USER_AGENT=...
+HOMEPAGE = "https://pypi.org/project/blogarchive/"
+USER_AGENT = f"blogarchive/{__version__} (+{HOMEPAGE}; blog archiving crawler, obeys robots.txt)"
 ROBOTSTXT_OBEY = True
 
 # Politeness: one site, a few requests at a time, adapting to its response times.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+from scrapy.crawler import Crawler
+
 from blogarchive.dates import find_date_in
 from blogarchive.items import PostItem
 
@@ -24,8 +26,8 @@ def _tidy_block(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines))
 
 
-def normalise(item: PostItem) -> PostItem:
-    """Return *item* with its fields normalised in place."""
+def normalise(item: PostItem, languages: tuple[str, ...] = ("en",), date_order: str | None = None) -> PostItem:
+    """Return *item* with its fields normalised in place (dates read in the site's languages and order)."""
     item.title = _one_line(item.title)
     item.author = _one_line(item.author)
     item.excerpt = _one_line(item.excerpt)
@@ -36,13 +38,23 @@ def normalise(item: PostItem) -> PostItem:
     item.categories = [c for c in dict.fromkeys(_one_line(c) for c in item.categories) if c]
     item.images = list(dict.fromkeys(urljoin(item.url, src) for src in item.images))
     if item.published is None and item.published_raw:
-        item.published = find_date_in(item.published_raw)
+        item.published = find_date_in(item.published_raw, languages, date_order)
         item.date_source = "listing" if item.published else None
     return item
 
 
 class NormalisePipeline:
-    """Scrapy pipeline around normalise()."""
+    """Scrapy pipeline around normalise(), with the date style of the spider's site profile."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
+        return cls(crawler)
 
     def process_item(self, item: PostItem) -> PostItem:
-        return normalise(item)
+        profile = getattr(self.crawler.spider, "profile", None)
+        if profile is None:
+            return normalise(item)
+        return normalise(item, profile.languages, profile.date_order)

@@ -186,7 +186,7 @@ class BlogSpider(scrapy.Spider):
         self, tree: Any, url: str, card: Card | None, listing_url: str | None, aliases: list[str]
     ) -> Iterator[PostItem]:
         declared = tree.xpath('string(//link[@rel="canonical"]/@href)').strip()
-        article = parse_post(tree, url, self.profile.article if self.profile else None)
+        article = parse_post(tree, url, self.profile)
         if article is None:
             self._failed(url, "no article text found")
             return

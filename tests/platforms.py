@@ -126,6 +126,8 @@ def _post_page(site: Site, post: FixturePost) -> str:
     body = "".join(f"<p>{escape(p)}</p>" for p in post.paragraphs)
     # in-body link to another post: a fragment and the other trailing-slash form
     other_href = others.path.rstrip("/") if others.path.endswith("/") else others.path + "/"
+    if plat.post_markup == "plain":
+        other_href = others.path + "index.html"  # static hosts serve /x/ as /x/index.html too
     body += f'<p>See also <a href="{other_href}#comments">{escape(others.title)}</a>.</p>'
     if post.index == 0:  # a link written before post 3 changed its slug
         body += '<p>As we wrote <a href="/old-slug-for-post-3">earlier this spring</a>.</p>'

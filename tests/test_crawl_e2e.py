@@ -125,7 +125,8 @@ def test_failed_pages_give_exit_status_1_and_the_rest_is_archived(
     assert len(_rows(tmp_path / "b.db")) == 44
 
 
-def test_scrapy_crawl_from_the_checkout(base_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("spider", ["clinic", "blog"])
+def test_scrapy_crawl_from_the_checkout(spider: str, base_url: str, tmp_path: Path) -> None:
     scrapy = shutil.which("scrapy", path=str(Path(sys.executable).parent))
     assert scrapy, "scrapy is installed with the project"
     db = tmp_path / "s.db"
