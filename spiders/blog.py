@@ -95,6 +95,7 @@ class BlogSpider(scrapy.Spider):
         self.learner = ShapeLearner()
         self.feeds: set[str] = set()
         self.body_links: set[str] = set()
+        self.feed_seen: set[str] = set()
         self.deferred: list[_Deferred] = []
         self.redirects: dict[str, str] = {}
         self.phase = 1
@@ -237,11 +238,13 @@ class BlogSpider(scrapy.Spider):
                 yield self._page(loc, "posts-sitemap" if kind == "posts" else "sitemap")
 
     def parse_feed(self, response: Response, page: int) -> Iterator[Request]:
-        items = feed_items(response.text, response.url)
+        items = [u for u in feed_items(response.text, response.url) if canonical_url(u) not in self.feed_seen]
         for url in items:
+            self.feed_seen.add(canonical_url(url))
             self.learner.add(url)
             yield self._page(url, "feed")
         following = next_feed_page(response.url)
+        # a server that ignores ?paged= answers every page with the first: stop when nothing is new
         if items and following and page < _MAX_FEED_PAGES:
             yield Request(
                 following, callback=self.parse_feed, cb_kwargs={"page": page + 1}, errback=self.on_discovery_error
