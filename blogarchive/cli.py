@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from rich.console import Console
 
 from blogarchive import __version__
 from blogarchive.export import FORMATS, export_rows, write_export
+from blogarchive.lock import LockedError
 from blogarchive.profiles import ProfileError, load_profile
 from blogarchive.sites import CLINIC_BLOG_URL
 from blogarchive.storage import Archive, ArchiveError
@@ -61,9 +63,26 @@ are crawled without delays; real sites get polite defaults (robots.txt, AutoThro
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite archive to create or update.")
 @click.option("--profile", help="Site profile to use: a name from data/sites/ or a path to a TOML file.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages (default 20000).")
+@click.option("--full", is_flag=True, help="Re-fetch and re-check every post: no conditional requests, no early stop.")
+@click.option(
+    "--stop-after",
+    type=click.IntRange(min=0),
+    help="Stop walking the index after this many known, unchanged posts in a row (default 10; 0: never).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display or summary (for cron); errors still print.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(url: str | None, db: str, profile: str | None, max_pages: int | None, quiet: bool, verbose: bool) -> None:
+def crawl(
+    url: str | None,
+    db: str,
+    profile: str | None,
+    max_pages: int | None,
+    full: bool,
+    stop_after: int | None,
+    quiet: bool,
+    as_json: bool,
+    verbose: bool,
+) -> None:
     """Crawl the blog at URL into the archive (help text: CRAWL_HELP)."""
     try:
         chosen = load_profile(profile) if profile else None
@@ -77,10 +96,28 @@ def crawl(url: str | None, db: str, profile: str | None, max_pages: int | None, 
 
     console = Console(stderr=True)
     url = url or (chosen.start_url if chosen else None)
-    summary = run_crawl(url, db, profile=profile, max_pages=max_pages, console=console, quiet=quiet, verbose=verbose)
-    if not quiet:
+    try:
+        summary = run_crawl(
+            url,
+            db,
+            profile=profile,
+            max_pages=max_pages,
+            full=full,
+            stop_after=stop_after,
+            console=console,
+            quiet=quiet or as_json,
+            verbose=verbose,
+        )
+    except LockedError as err:
+        raise Fatal(str(err)) from err
+    if as_json:
+        click.echo(json.dumps(summary.as_dict()))
+    elif not quiet:
         for line in summary.lines():
             console.print(line, highlight=False, soft_wrap=True)
+    elif summary.warnings:  # cron mails what a quiet run prints: make drift visible there
+        for warning in summary.warnings:
+            click.echo(f"blogarchive: warning: {warning}", err=True)
     if summary.found == 0:
         console.print(f"no posts found at {summary.start_url}: is it the blog's address?", style="yellow")
     if summary.finish_reason == "closespider_pagecount":
@@ -126,6 +163,79 @@ def export(db: str, fmt: str, output: str) -> None:
         archive.close()
     if output != "-":
         click.echo(f"exported {count} posts to {output}", err=True)
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive to read.")
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(min=1), help="How many runs.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run, newest first.")
+def status(db: str, limit: int, as_json: bool) -> None:
+    """Show the archive's size and its most recent crawl runs."""
+    archive = _open_archive(db)
+    try:
+        runs = archive.runs(limit)
+        total = archive.count()
+        removed = archive.db.execute("select count(*) from posts where removed_at > ''").fetchone()[0]
+    finally:
+        archive.close()
+    if as_json:
+        for run in runs:
+            click.echo(json.dumps(run))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{db}: {total} posts ({removed} removed)")
+    columns = ("started", "status", "pages", "not_modified", "found", "new", "updated", "unchanged",
+               "removed", "errors", "bytes")  # fmt: skip
+    for name in columns:
+        table.add_column(name.replace("_", " "), justify="left" if name in ("started", "status") else "right")
+    for run in runs:
+        table.add_row(*(str(run.get(name) if run.get(name) is not None else "") for name in columns))
+    Console().print(table)
+    for run in runs[:1]:
+        for warning in json.loads(run.get("warnings") or "[]"):
+            click.echo(f"last run warning: {warning}")
+
+
+@main.command()
+@click.argument("url")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive to read.")
+def history(url: str, db: str) -> None:
+    """List the versions of the post at URL (or one of its aliases) and diff their bodies."""
+    from blogarchive.history import render_history
+    from blogarchive.urls import canonical_url
+
+    archive = _open_archive(db)
+    try:
+        post = archive.find(canonical_url(url)) or archive.find(url)
+        if post is None:
+            raise Fatal(f"no post at {url} in {db}")
+        click.echo(render_history(post, archive.revisions(post["url"])), nl=False)
+    finally:
+        archive.close()
+
+
+@main.command()
+@click.argument("query")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive to read.")
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many matches.")
+def search(query: str, db: str, limit: int) -> None:
+    """Full-text search of titles, excerpts and bodies (SQLite FTS5 syntax: words, "phrases", OR, prefix*)."""
+    archive = _open_archive(db)
+    try:
+        try:
+            hits = archive.search(query, limit)
+        except sqlite3.OperationalError as err:
+            raise Fatal(f"bad search query {query!r}: {err}") from err
+    finally:
+        archive.close()
+    for hit in hits:
+        click.echo(
+            f"{hit['published'] or '':10}  {hit['title']}\n            {hit['url']}\n            {hit['snippet']}"
+        )
+    if not hits:
+        click.echo(f"no post matches {query!r}", err=True)
+        sys.exit(1)
 
 
 @main.command()

@@ -51,9 +51,7 @@ def is_date_text(text: str | None) -> bool:
     return parse_date(text) is not None
 
 
-def find_date_in(
-    text: str | None, languages: tuple[str, ...] = ("en",), date_order: str | None = None
-) -> str | None:
+def find_date_in(text: str | None, languages: tuple[str, ...] = ("en",), date_order: str | None = None) -> str | None:
     """The one full date inside a short label like 'Posted on May 5, 2025', or None.
 
     Slower than parse_date (dateparser's search), so only for a few labels per page.

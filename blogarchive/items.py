@@ -30,3 +30,22 @@ class PostItem:
     fetched_url: str | None = None
     listing_url: str | None = None
     fetched_at: str | None = None
+    # HTTP validators and the sitemap's lastmod, for the next night's conditional requests.
+    etag: str | None = None
+    http_last_modified: str | None = None
+    sitemap_lastmod: str | None = None
+
+
+@dataclass
+class UnchangedItem:
+    """A known post that answered 304 Not Modified: seen again, nothing to extract."""
+
+    url: str
+
+
+@dataclass
+class GoneItem:
+    """A known post that answered 404 or 410: to be marked removed, never deleted."""
+
+    url: str
+    status: int

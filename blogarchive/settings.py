@@ -53,3 +53,8 @@ ITEM_PIPELINES = {
 # blogarchive's own settings
 BLOGARCHIVE_DB = "data/blog.db"
 BLOGARCHIVE_BATCH_SIZE = 100
+# A nightly run stops walking the index after this many cards in a row that the
+# archive already holds unchanged (0: never stop early; --full also walks it all).
+BLOGARCHIVE_STOP_AFTER = 10
+# Set by the CLI when it already holds the archive's lock.
+BLOGARCHIVE_LOCK_HELD = False

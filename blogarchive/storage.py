@@ -1,4 +1,9 @@
-"""The SQLite archive: posts keyed by canonical URL, earlier versions, crawl runs."""
+"""The SQLite archive: posts keyed by canonical URL, earlier versions, crawl runs.
+
+Nothing is ever deleted: a changed post's previous version goes to `revisions`,
+a post that answers 404/410 is marked removed (and restored if it comes back),
+an empty page never replaces a body.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,42 +22,28 @@ from sqlite_utils.db import jsonify_if_needed
 
 # Fields whose change makes a new version of a post.
 CONTENT_FIELDS = (
-    "title",
-    "published",
-    "modified",
-    "author",
-    "excerpt",
-    "body_text",
-    "body_html",
-    "tags",
-    "categories",
-    "images",
-)
+    "title", "published", "modified", "author", "excerpt",
+    "body_text", "body_html", "tags", "categories", "images",
+)  # fmt: skip
 JSON_FIELDS = ("tags", "categories", "images", "aliases")
+FTS_COLUMNS = ["title", "excerpt", "body_text"]
+# A body that shrinks below this share of its last version is a drift warning.
+SHORTER_BODY = 0.5
 
 POSTS_SCHEMA: dict[str, type] = {
-    "url": str,
-    "title": str,
-    "published": str,
-    "published_raw": str,
-    "modified": str,
-    "author": str,
-    "excerpt": str,
-    "body_text": str,
-    "body_html": str,
-    "body_markdown": str,
-    "tags": str,
-    "categories": str,
-    "images": str,
-    "aliases": str,
-    "date_source": str,
-    "fetched_url": str,
-    "listing_url": str,
-    "fetched_at": str,
-    "content_hash": str,
-    "first_seen": str,
-    "last_seen": str,
-}
+    name: str
+    for name in (
+        "url", "title", "published", "published_raw", "modified", "author", "excerpt",
+        "body_text", "body_html", "body_markdown", "tags", "categories", "images", "aliases",
+        "date_source", "fetched_url", "listing_url", "fetched_at", "content_hash",
+        "first_seen", "last_seen", "removed_at", "etag", "http_last_modified", "sitemap_lastmod",
+    )
+}  # fmt: skip
+RUNS_SCHEMA: dict[str, type] = {
+    "id": int, "started": str, "finished": str, "start_url": str, "status": str, "complete": int,
+    "pages": int, "not_modified": int, "found": int, "new": int, "updated": int, "unchanged": int,
+    "removed": int, "restored": int, "kept": int, "errors": int, "bytes": int, "warnings": str,
+}  # fmt: skip
 
 
 class ArchiveError(Exception):
@@ -68,11 +60,24 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+@dataclass
+class Batch:
+    """What one flush writes: full records, URLs that answered 304, URLs that answered 404/410."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.unchanged) + len(self.gone)
+
+
 class Archive:
     """A posts archive in one SQLite file, created on first use."""
 
     def __init__(self, path: str | Path, create: bool = True) -> None:
         path = Path(path)
+        self.path = path
         if not create and not path.exists():
             raise ArchiveError(f"no archive at {path}")
         try:
@@ -86,43 +91,94 @@ class Archive:
 
     def _ensure_schema(self) -> None:
         self.db.enable_wal()  # readers (export, status) never block a nightly crawl
-        self.db["posts"].create(POSTS_SCHEMA, pk="url", if_not_exists=True)
+        posts = self.db["posts"]
+        posts.create(POSTS_SCHEMA, pk="url", if_not_exists=True)
+        # archives made by earlier versions gain the newer columns
+        posts.add_missing_columns([{name: typ() for name, typ in POSTS_SCHEMA.items()}])
         self.db["revisions"].create(
             {"id": int, "url": str, "replaced_at": str, "changed": str, "record": str},
             pk="id",
             if_not_exists=True,
         )
         self.db["revisions"].create_index(["url"], if_not_exists=True)
-        self.db["runs"].create(
-            {
-                "id": int,
-                "started": str,
-                "finished": str,
-                "start_url": str,
-                "status": str,
-                "pages": int,
-                "found": int,
-                "new": int,
-                "updated": int,
-                "unchanged": int,
-                "errors": int,
-            },
-            pk="id",
-            if_not_exists=True,
-        )
+        self.db["runs"].create(RUNS_SCHEMA, pk="id", if_not_exists=True)
+        self.db["runs"].add_missing_columns([{name: typ() for name, typ in RUNS_SCHEMA.items()}])
+        # a no-op when the index and its triggers already exist
+        posts.enable_fts(FTS_COLUMNS, create_triggers=True, replace=True)
+
+    # --- reading ----------------------------------------------------------------
 
     def _existing(self, urls: list[str]) -> dict[str, dict[str, Any]]:
         marks = ",".join("?" * len(urls))
         rows = self.db.query(f"select * from posts where url in ({marks})", urls)
         return {row["url"]: row for row in rows}
 
-    def save_batch(self, records: Iterable[dict[str, Any]]) -> Counter[str]:
-        """Upsert posts in one transaction; count new, updated, unchanged and kept.
+    def known_posts(self) -> dict[str, dict[str, Any]]:
+        """What a later crawl needs of each archived post: validators, card fields, removal."""
+        sql = "select url, etag, http_last_modified, sitemap_lastmod, title, published_raw, removed_at from posts"
+        return {row["url"]: row for row in self.db.query(sql)}
 
-        A changed post's previous version goes to `revisions`.  A record with an
-        empty body never replaces one with a body: the old version is kept.
+    def find(self, url: str) -> dict[str, Any] | None:
+        """The post at *url* or with *url* among its aliases."""
+        row = next(self.db.query("select * from posts where url = ?", [url]), None)
+        if row is None:
+            sql = "select posts.* from posts, json_each(posts.aliases) where json_each.value = ?"
+            row = next(self.db.query(sql, [url]), None)
+        return row
+
+    def revisions(self, url: str) -> list[dict[str, Any]]:
+        """Earlier versions of a post, oldest first."""
+        return list(self.db.query("select * from revisions where url = ? order by id", [url]))
+
+    def posts(self, include_removed: bool = True) -> Iterator[dict[str, Any]]:
+        """Every post, newest first, with list fields decoded."""
+        where = None if include_removed else "removed_at is null or removed_at = ''"
+        for row in self.db["posts"].rows_where(where, order_by="published desc, url"):
+            for f in JSON_FIELDS:
+                row[f] = json.loads(row[f]) if row.get(f) else []
+            yield row
+
+    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Posts matching an FTS5 query, best first, with a snippet of the body."""
+        sql = """
+            select posts.url, posts.title, posts.published,
+                   snippet(posts_fts, 2, '[', ']', ' … ', 12) as snippet
+            from posts_fts join posts on posts.rowid = posts_fts.rowid
+            where posts_fts match ? order by rank limit ?"""
+        return list(self.db.query(sql, [query, limit]))
+
+    def runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from runs order by id desc limit ?", [limit]))
+
+    def last_good_run(self) -> dict[str, Any] | None:
+        return next(
+            self.db.query("select * from runs where status = 'ok' and complete = 1 order by id desc limit 1"), None
+        )
+
+    def count(self) -> int:
+        return self.db["posts"].count
+
+    # --- writing ----------------------------------------------------------------
+
+    def apply(self, batch: Batch) -> Counter[str]:
+        """Write one batch in one transaction; count what happened.
+
+        Counts: new, updated, unchanged (same content or 304), kept (an empty page
+        did not replace a body), removed, restored, and drift signals: lost_title,
+        lost_date, shorter_body, body_changed.
         """
-        records = list(records)
+        counts: Counter[str] = Counter()
+        with self.db.atomic():
+            counts += self._save_records(batch.records)
+            counts += self._touch(batch.unchanged)
+            counts += self._mark_removed(batch.gone)
+        return counts
+
+    def save_batch(self, records: Iterable[dict[str, Any]]) -> Counter[str]:
+        """Upsert full post records in one transaction (see apply)."""
+        return self.apply(Batch(records=list(records)))
+
+    def _save_records(self, records: list[dict[str, Any]]) -> Counter[str]:
         counts: Counter[str] = Counter()
         if not records:
             return counts
@@ -130,43 +186,54 @@ class Archive:
         old_rows = self._existing([r["url"] for r in records])
         to_write, revisions = [], []
         for rec in records:
-            rec = {**rec, "content_hash": content_hash(rec), "last_seen": now}
+            rec = {**rec, "content_hash": content_hash(rec), "last_seen": now, "removed_at": None}
             old = old_rows.get(rec["url"])
-            if old is not None:
-                # an alias once seen stays an alias: old links keep working
-                rec["aliases"] = sorted(set(json.loads(old.get("aliases") or "[]")) | set(rec.get("aliases") or []))
             if old is None:
                 counts["new"] += 1
                 to_write.append({**rec, "first_seen": now})
-            elif old["content_hash"] == rec["content_hash"]:
-                counts["unchanged"] += 1
-                to_write.append(
-                    {
-                        "url": rec["url"],
-                        "last_seen": now,
-                        "fetched_at": rec.get("fetched_at"),
-                        "aliases": rec["aliases"],
-                    }
-                )
-            elif not rec.get("body_text") and old.get("body_text"):
+                continue
+            # an alias once seen stays an alias: old links keep working
+            rec["aliases"] = sorted(set(json.loads(old.get("aliases") or "[]")) | set(rec.get("aliases") or []))
+            if old.get("removed_at"):
+                counts["restored"] += 1
+            if not rec.get("body_text") and old.get("body_text"):
                 counts["kept"] += 1
-            else:
-                counts["updated"] += 1
-                changed = [f for f in CONTENT_FIELDS if jsonify_if_needed(rec.get(f)) != old.get(f)]
-                revisions.append(
-                    {
-                        "url": rec["url"],
-                        "replaced_at": now,
-                        "changed": json.dumps(changed),
-                        "record": json.dumps(old, ensure_ascii=False),
-                    }
-                )
-                to_write.append({**rec, "first_seen": old["first_seen"]})
-        with self.db.atomic():
-            if revisions:
-                self.db["revisions"].insert_all(revisions)
-            self.db["posts"].upsert_all(to_write, pk="url", alter=True)
+                continue
+            if old["content_hash"] == rec["content_hash"]:
+                counts["unchanged"] += 1
+                keep = ("url", "last_seen", "fetched_at", "aliases", "removed_at", "etag", "http_last_modified",
+                        "sitemap_lastmod")  # fmt: skip
+                to_write.append({k: rec.get(k) for k in keep})
+                continue
+            counts["updated"] += 1
+            counts += _drift(old, rec)
+            changed = [f for f in CONTENT_FIELDS if jsonify_if_needed(rec.get(f)) != old.get(f)]
+            revisions.append({
+                "url": rec["url"], "replaced_at": now,
+                "changed": json.dumps(changed), "record": json.dumps(old, ensure_ascii=False),
+            })  # fmt: skip
+            to_write.append({**rec, "first_seen": old["first_seen"]})
+        if revisions:
+            self.db["revisions"].insert_all(revisions)
+        self.db["posts"].upsert_all(to_write, pk="url", alter=True)
         return counts
+
+    def _touch(self, urls: list[str]) -> Counter[str]:
+        """Posts that answered 304: seen again, unchanged."""
+        now = utc_now()
+        for url in urls:
+            self.db.execute("update posts set last_seen = ? where url = ?", [now, url])
+        return Counter(unchanged=len(urls))
+
+    def _mark_removed(self, urls: list[str]) -> Counter[str]:
+        """Posts that answered 404/410: marked removed once, never deleted."""
+        now, removed = utc_now(), 0
+        for url in urls:
+            cursor = self.db.execute(
+                "update posts set removed_at = ? where url = ? and (removed_at is null or removed_at = '')", [now, url]
+            )
+            removed += cursor.rowcount
+        return Counter(removed=removed)
 
     def add_aliases(self, redirects: dict[str, str]) -> int:
         """Record redirected URLs (old → new) as aliases of the posts they lead to.
@@ -193,15 +260,16 @@ class Archive:
         """Store one crawl run's summary; return its id."""
         return self.db["runs"].insert(run, alter=True).last_pk
 
-    def posts(self) -> Iterator[dict[str, Any]]:
-        """Every post, newest first, with list fields decoded."""
-        for row in self.db["posts"].rows_where(order_by="published desc, url"):
-            for f in JSON_FIELDS:
-                row[f] = json.loads(row[f]) if row.get(f) else []
-            yield row
-
-    def count(self) -> int:
-        return self.db["posts"].count
-
     def close(self) -> None:
         self.db.close()
+
+
+def _drift(old: dict[str, Any], new: dict[str, Any]) -> Counter[str]:
+    """Signs that extraction degraded on a post that changed."""
+    signs: Counter[str] = Counter()
+    signs["lost_title"] += bool(old.get("title")) and not new.get("title")
+    signs["lost_date"] += bool(old.get("published")) and not new.get("published")
+    old_len, new_len = len(old.get("body_text") or ""), len(new.get("body_text") or "")
+    signs["shorter_body"] += old_len > 0 and new_len < SHORTER_BODY * old_len
+    signs["body_changed"] += (old.get("body_text") or "") != (new.get("body_text") or "")
+    return +signs

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from blogarchive.items import PostItem
 from blogarchive.urls import canonical_url
 
@@ -13,7 +15,10 @@ class CanonicalURLPipeline:
     alias that is the post's own URL in another spelling is dropped.
     """
 
-    def process_item(self, item: PostItem) -> PostItem:
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PostItem):
+            item.url = canonical_url(item.url)
+            return item
         item.fetched_url = item.fetched_url or item.url
         item.url = canonical_url(item.url)
         aliases = (canonical_url(a) for a in item.aliases)

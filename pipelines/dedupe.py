@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scrapy.exceptions import DropItem
+from typing import Any
 
-from blogarchive.items import PostItem
+from scrapy.exceptions import DropItem
 
 
 class DedupePipeline:
@@ -13,7 +13,7 @@ class DedupePipeline:
     def __init__(self) -> None:
         self.seen: set[str] = set()
 
-    def process_item(self, item: PostItem) -> PostItem:
+    def process_item(self, item: Any) -> Any:
         if item.url in self.seen:
             raise DropItem(f"duplicate post in this crawl: {item.url}")
         self.seen.add(item.url)

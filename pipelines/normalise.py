@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urljoin
 
 from scrapy.crawler import Crawler
@@ -53,7 +54,9 @@ class NormalisePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
         return cls(crawler)
 
-    def process_item(self, item: PostItem) -> PostItem:
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PostItem):
+            return item  # 304 and 404 notices carry no fields to tidy
         profile = getattr(self.crawler.spider, "profile", None)
         if profile is None:
             return normalise(item)

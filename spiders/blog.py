@@ -1,6 +1,6 @@
 """Any blog: index pagination and archives first, then sitemaps and feeds.
 
-    scrapy crawl blog -a start_url=URL [-a profile=NAME|PATH] [-a max_pages=N]
+    scrapy crawl blog -a start_url=URL [-a profile=NAME|PATH] [-a max_pages=N] [-a full=1]
 
 Phases, each starting when the previous one has nothing left to fetch:
 1. the start page, its index pagination, its cards, category/tag/date archives;
@@ -10,12 +10,20 @@ Phases, each starting when the previous one has nothing left to fetch:
    judged by the URL pattern the known posts share.
 Cards are read in phase 1 so that a post's card (date, excerpt) is with its
 request: a URL is fetched once, by the first request that names it.
+
+Against an archive that already holds posts (a nightly run), known posts are
+asked for with If-None-Match / If-Modified-Since, sitemap entries whose lastmod
+has not moved are skipped, and the index walk stops after a run of cards the
+archive already holds unchanged; phase 2 then re-checks every known post not
+seen (404/410 marks it removed) unless the walk stopped early.  full=1 turns
+all of that off.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -40,10 +48,11 @@ from blogarchive.discovery import (
     sitemap_kind,
 )
 from blogarchive.extract import parse_html, parse_post
-from blogarchive.items import PostItem
+from blogarchive.items import GoneItem, PostItem, UnchangedItem
 from blogarchive.listing import Card, parse_listing
 from blogarchive.merge import merge
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
+from blogarchive.storage import Archive
 from blogarchive.urls import canonical_url, check_start_url, is_loopback, looks_like_page, same_site
 
 # A site on this machine (the demo, the tests) is crawled without politeness delays.
@@ -55,8 +64,32 @@ LOCAL_SETTINGS = {
     "RETRY_TIMES": 0,
 }
 _REDIRECTS = {301, 302, 303, 307, 308}
-_STRONG = {"card", "feed", "posts-sitemap"}
+_STRONG = {"card", "feed", "posts-sitemap", "known"}
+_GONE = {404, 410}
 _MAX_FEED_PAGES = 200  # WordPress ?paged=N: a bound against feeds that never run dry
+
+
+@dataclass(frozen=True)
+class _FetchInfo:
+    """What a response says for the next crawl: validators, sitemap lastmod, redirects."""
+
+    etag: str | None
+    last_modified: str | None
+    lastmod: str | None
+    redirected_from: tuple[str, ...]
+
+    @classmethod
+    def of(cls, response: Response) -> _FetchInfo:
+        def header(name: str) -> str | None:
+            value = response.headers.get(name)
+            return value.decode("latin-1") if value else None
+
+        return cls(
+            etag=header("ETag"),
+            last_modified=header("Last-Modified"),
+            lastmod=response.meta.get("lastmod"),
+            redirected_from=tuple(response.meta.get("redirect_urls", ())),
+        )
 
 
 @dataclass
@@ -65,7 +98,7 @@ class _Deferred:
     html: str
     card: Card | None
     listing_url: str | None
-    aliases: list[str]
+    fetch: _FetchInfo
 
 
 class BlogSpider(scrapy.Spider):
@@ -76,7 +109,13 @@ class BlogSpider(scrapy.Spider):
     default_profile: str | None = None
 
     def __init__(
-        self, start_url: str | None = None, profile: str | None = None, max_pages: str | None = None, **kwargs: Any
+        self,
+        start_url: str | None = None,
+        profile: str | None = None,
+        max_pages: str | None = None,
+        full: str | bool = False,
+        stop_after: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         # Spider arguments arrive as strings from the command line: check them early.
@@ -89,6 +128,14 @@ class BlogSpider(scrapy.Spider):
         if max_pages is not None and not str(max_pages).isdigit():
             raise ValueError(f"max_pages must be a whole number, not {max_pages!r}")
         self.max_pages = int(max_pages) if max_pages else None
+        if stop_after is not None and not str(stop_after).isdigit():
+            raise ValueError(f"stop_after must be a whole number, not {stop_after!r}")
+        self.stop_after = int(stop_after) if stop_after is not None else None
+        self.full = str(full).lower() in ("1", "true", "yes")
+        self.known: dict[str, dict[str, Any]] = {}
+        self.visited: set[str] = set()
+        self.held_run = 0
+        self.stopped_early = False
         host = (urlsplit(self.start_url).hostname or "").lower()
         bare = host.removeprefix("www.")
         self.allowed_domains = list(dict.fromkeys([host, bare, f"www.{bare}"]))
@@ -123,18 +170,58 @@ class BlogSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
+        settings = self.crawler.settings
+        if self.stop_after is None:
+            self.stop_after = settings.getint("BLOGARCHIVE_STOP_AFTER")
+        db_path = settings.get("BLOGARCHIVE_DB")
+        if db_path and Path(db_path).exists():
+            archive = Archive(db_path, create=False)
+            try:
+                self.known = archive.known_posts()
+            finally:
+                archive.close()
         yield self._page(self.start_url, "start")
 
     # --- requests -------------------------------------------------------------
 
-    def _page(self, url: str, source: str, card: Card | None = None, listing_url: str | None = None) -> Request:
+    def _page(
+        self,
+        url: str,
+        source: str,
+        card: Card | None = None,
+        listing_url: str | None = None,
+        lastmod: str | None = None,
+    ) -> Request:
+        canon = canonical_url(url)
+        self.visited.add(canon)
+        meta: dict[str, Any] = {"source": source, "lastmod": lastmod}
+        headers = {}
+        known = self.known.get(canon)
+        if known is not None:
+            # a known post: its 304, 404 and 410 answers are news for the archive
+            meta["handle_httpstatus_list"] = [304, *_GONE]
+            if not self.full and not known["removed_at"]:
+                if known["etag"]:
+                    headers["If-None-Match"] = known["etag"]
+                if known["http_last_modified"]:
+                    headers["If-Modified-Since"] = known["http_last_modified"]
         return Request(
             url,
             callback=self.parse_page,
             errback=self.on_error,
-            meta={"source": source},
+            headers=headers,
+            meta=meta,
             cb_kwargs={"card": card, "listing_url": listing_url},
         )
+
+    def _held(self, card: Card) -> bool:
+        """True when the archive holds this card's post with the same title and date text."""
+        known = self.known.get(canonical_url(card.url))
+        if known is None or known["removed_at"]:
+            return False
+        same_title = not card.title or not known["title"] or card.title == known["title"]
+        same_date = not card.date_text or not known["published_raw"] or card.date_text == known["published_raw"]
+        return same_title and same_date
 
     def _discovery_requests(self) -> Iterator[Request]:
         """Phase 2: robots.txt, the default sitemap, the feeds seen in phase 1."""
@@ -148,11 +235,27 @@ class BlogSpider(scrapy.Spider):
         # links inside posts (old slugs that now redirect, posts no index lists)
         for url in sorted(self.body_links):
             yield self._page(url, "link")
+        # known posts this run has not met: removed? changed? (not after an early stop:
+        # posts not visited on such a night are not thereby removed)
+        if self.full or not self.stopped_early:
+            for url, known in sorted(self.known.items()):
+                if url not in self.visited and (self.full or not known["removed_at"]):
+                    yield self._page(url, "known")
+        else:
+            not_revisited = sum(1 for url, k in self.known.items() if url not in self.visited and not k["removed_at"])
+            self.crawler.stats.set_value("blogarchive/not_revisited", not_revisited)
 
     # --- callbacks ------------------------------------------------------------
 
     def parse_page(self, response: Response, card: Card | None, listing_url: str | None) -> Iterator[Any]:
         """Any HTML page: a post, a listing, or a page that is neither."""
+        if response.status == 304:
+            self.crawler.stats.inc_value("blogarchive/not_modified")
+            yield UnchangedItem(canonical_url(response.url))
+            return
+        if response.status in _GONE:
+            yield GoneItem(canonical_url(response.url), response.status)
+            return
         if not isinstance(response, TextResponse) or b"html" not in (response.headers.get("Content-Type") or b"html"):
             self.logger.debug("not an HTML page: %s", response.url)
             return
@@ -171,20 +274,31 @@ class BlogSpider(scrapy.Spider):
             for found in listing.cards:
                 self.learner.add(found.url)
                 yield self._page(found.url, "card", found, response.url)
-            for url in listing.next_pages:
-                yield self._page(url, "index")
+            if source in ("start", "index") and not self.full and self._stop_walk(listing.cards):
+                self.stopped_early = True
+                self.crawler.stats.set_value("blogarchive/stopped_early_at", response.url)
+            else:
+                for url in listing.next_pages:
+                    yield self._page(url, "index")
         # A post's own dated links are a recent-posts widget, not cards: not followed,
         # so that each post is requested first from its card on the index.
-        for url in archive_links(tree, response.url):
-            yield self._page(url, "archive")
-        aliases = list(response.meta.get("redirect_urls", []))
+        if not self.stopped_early:
+            for url in archive_links(tree, response.url):
+                yield self._page(url, "archive")
+        fetch = _FetchInfo.of(response)
         if verdict == "post":
-            yield from self._post(tree, response.url, card, listing_url, aliases)
+            yield from self._post(tree, response.url, card, listing_url, fetch)
         elif verdict == "unknown":
-            self.deferred.append(_Deferred(response.url, response.text, card, listing_url, aliases))
+            self.deferred.append(_Deferred(response.url, response.text, card, listing_url, fetch))
+
+    def _stop_walk(self, cards: list[Card]) -> bool:
+        """Count the run of held cards, newest first, across index pages; True to stop paginating."""
+        for found in cards:
+            self.held_run = self.held_run + 1 if self._held(found) else 0
+        return bool(self.stop_after) and self.held_run >= (self.stop_after or 0)
 
     def _post(
-        self, tree: Any, url: str, card: Card | None, listing_url: str | None, aliases: list[str]
+        self, tree: Any, url: str, card: Card | None, listing_url: str | None, fetch: _FetchInfo
     ) -> Iterator[PostItem]:
         declared = tree.xpath('string(//link[@rel="canonical"]/@href)').strip()
         article = parse_post(tree, url, self.profile)
@@ -193,11 +307,13 @@ class BlogSpider(scrapy.Spider):
             return
         self.body_links.update(u for u in article.links if same_site(u, self.start_url) and looks_like_page(u))
         item = merge(article, card, listing_url)
+        aliases = list(fetch.redirected_from)
         if declared and declared.startswith("http") and same_site(declared, url):
             # the site's own canonical URL is the post's key; what we fetched is an alias
             item.url = declared
-            aliases = [*aliases, url]
+            aliases.append(url)
         item.aliases = aliases
+        item.etag, item.http_last_modified, item.sitemap_lastmod = fetch.etag, fetch.last_modified, fetch.lastmod
         yield item
 
     def flush_deferred(self, response: Response) -> Iterator[PostItem]:
@@ -208,7 +324,7 @@ class BlogSpider(scrapy.Spider):
                 tree = parse_html(page.html, page.url)
                 if tree is not None:
                     tree.make_links_absolute(page.url, handle_failures="discard")
-                    yield from self._post(tree, page.url, page.card, page.listing_url, page.aliases)
+                    yield from self._post(tree, page.url, page.card, page.listing_url, page.fetch)
             else:
                 self.logger.debug("not taken for a post: %s", page.url)
 
@@ -235,7 +351,14 @@ class BlogSpider(scrapy.Spider):
             elif kind != "other":
                 if kind == "posts":
                     self.learner.add(loc)
-                yield self._page(loc, "posts-sitemap" if kind == "posts" else "sitemap")
+                lastmod = entry.get("lastmod")
+                known = self.known.get(canonical_url(loc))
+                if not self.full and lastmod and known and known["sitemap_lastmod"] == lastmod:
+                    # the sitemap says it has not changed since we archived it
+                    self.visited.add(canonical_url(loc))
+                    self.crawler.stats.inc_value("blogarchive/sitemap_skipped")
+                    continue
+                yield self._page(loc, "posts-sitemap" if kind == "posts" else "sitemap", lastmod=lastmod)
 
     def parse_feed(self, response: Response, page: int) -> Iterator[Request]:
         items = [u for u in feed_items(response.text, response.url) if canonical_url(u) not in self.feed_seen]

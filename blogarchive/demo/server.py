@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from blogarchive.demo.site import Page
 
+_LAST_MODIFIED = "Wed, 01 Jan 2025 00:00:00 GMT"
 _NOT_FOUND = Page(b"<html><body><h1>Not found</h1></body></html>", status=404)
 
 
@@ -28,7 +30,11 @@ def _lookup(pages: Mapping[str, Page], target: str) -> Page:
     return pages.get(path, _NOT_FOUND) if query else _NOT_FOUND
 
 
-def _handler_for(pages: Mapping[str, Page]) -> type[BaseHTTPRequestHandler]:
+def _etag(page: Page) -> str:
+    return '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
+
+
+def _handler_for(pages: Mapping[str, Page], log: list[tuple[str, str, int]] | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self._respond(with_body=True)
@@ -38,14 +44,23 @@ def _handler_for(pages: Mapping[str, Page]) -> type[BaseHTTPRequestHandler]:
 
         def _respond(self, with_body: bool) -> None:
             page = _lookup(pages, self.path)
-            self.send_response(page.status)
+            status, body = page.status, page.body
+            etag = _etag(page) if status == 200 else None
+            if etag and self.headers.get("If-None-Match") == etag:
+                status, body = 304, b""  # the client's copy is current
+            if log is not None:
+                log.append((self.command, self.path, status))
+            self.send_response(status)
             if page.location:
                 self.send_header("Location", page.location)
+            if etag:
+                self.send_header("ETag", etag)
+                self.send_header("Last-Modified", _LAST_MODIFIED)
             self.send_header("Content-Type", page.content_type)
-            self.send_header("Content-Length", str(len(page.body)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if with_body:
-                self.wfile.write(page.body)
+            if with_body and body:
+                self.wfile.write(body)
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass  # the crawler reports what matters; access logs would drown it
@@ -54,9 +69,13 @@ def _handler_for(pages: Mapping[str, Page]) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(pages: Mapping[str, Page], port: int = 0) -> Iterator[str]:
-    """Serve *pages* on 127.0.0.1 (a free port unless given); yield the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(pages))
+def serve(pages: Mapping[str, Page], port: int = 0, log: list[tuple[str, str, int]] | None = None) -> Iterator[str]:
+    """Serve *pages* on 127.0.0.1 (a free port unless given); yield the base URL.
+
+    Pages carry an ETag and answer a matching If-None-Match with 304, like a
+    real server; *log*, if given, receives (method, path, status) per request.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(pages, log))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
     thread.start()
