@@ -185,13 +185,20 @@ def status(db: str, limit: int, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(title=f"{db}: {total} posts ({removed} removed)")
-    columns = ("started", "status", "pages", "not_modified", "found", "new", "updated", "unchanged",
-               "removed", "errors", "bytes")  # fmt: skip
-    for name in columns:
-        table.add_column(name.replace("_", " "), justify="left" if name in ("started", "status") else "right")
+    # header → runs column; short headers keep the table inside 80 columns (cron mail)
+    columns = {"started": "started", "status": "status", "pages": "pages", "304": "not_modified",
+               "found": "found", "new": "new", "upd": "updated", "same": "unchanged", "gone": "removed",
+               "err": "errors", "KB": "bytes"}  # fmt: skip
+    for header in columns:
+        table.add_column(header, justify="left" if header in ("started", "status") else "right", no_wrap=True)
     for run in runs:
-        table.add_row(*(str(run.get(name) if run.get(name) is not None else "") for name in columns))
-    Console().print(table)
+        cells = {h: run.get(c) for h, c in columns.items()}
+        cells["started"] = (cells["started"] or "")[:16].replace("T", " ")
+        cells["KB"] = (cells["KB"] or 0) // 1024
+        table.add_row(*("" if v is None else str(v) for v in cells.values()))
+    console = Console()
+    # piped or mailed by cron: no terminal width to honour, so keep the table whole
+    (console if console.is_terminal else Console(width=120)).print(table)
     for run in runs[:1]:
         for warning in json.loads(run.get("warnings") or "[]"):
             click.echo(f"last run warning: {warning}")

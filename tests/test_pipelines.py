@@ -89,3 +89,27 @@ def test_store_pipeline_writes_in_batches(tmp_path: Path) -> None:
     pipe.close_spider()
     assert reader.count() == 4
     assert crawler.stats.get_value("blogarchive/new") == 4
+
+
+def test_removed_posts_are_marked_never_deleted_and_restored(tmp_path: Path) -> None:
+    from blogarchive.storage import Batch
+
+    archive = Archive(tmp_path / "r.db")
+    archive.save_batch([_record()])
+    assert archive.apply(Batch(gone=["https://clinic.example/post"]))["removed"] == 1
+    assert archive.apply(Batch(gone=["https://clinic.example/post"]))["removed"] == 0  # marked once
+    (post,) = archive.posts()
+    assert post["removed_at"] and post["body_text"] == "Body."
+    assert list(archive.posts(include_removed=False)) == []
+    counts = archive.save_batch([_record()])
+    assert counts["restored"] == 1
+    (post,) = archive.posts()
+    assert not post["removed_at"]
+
+
+def test_full_text_search_stays_in_sync(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "s.db")
+    archive.save_batch([_record(body_text="Notes on lanterns and harbours.")])
+    assert [h["url"] for h in archive.search("lanterns")] == ["https://clinic.example/post"]
+    archive.save_batch([_record(body_text="Notes on kites.")])
+    assert archive.search("lanterns") == [] and len(archive.search("kites")) == 1

@@ -204,8 +204,8 @@ def _layout(title: str, main: str) -> str:
 """
 
 
-def _widget(post: DemoPost, posts: list[DemoPost]) -> str:
-    others = [p for p in posts if p.slug != post.slug][:WIDGET_SIZE]
+def _widget(post: DemoPost, posts: list[DemoPost], size: int) -> str:
+    others = [p for p in posts if p.slug != post.slug][:size]
     entries = []
     for i, other in enumerate(others):
         # Like the real site: some entries show the title, most the excerpt.
@@ -217,7 +217,7 @@ def _widget(post: DemoPost, posts: list[DemoPost]) -> str:
     return f'<div class="module"><h3 class="module-title">Recent Posts</h3>{"".join(entries)}</div>'
 
 
-def render_post(post: DemoPost, posts: list[DemoPost]) -> str:
+def render_post(post: DemoPost, posts: list[DemoPost], widget_size: int = WIDGET_SIZE) -> str:
     """The article page: title, optional byline, body, tags, widget; no date."""
     byline = f'<p class="byline">By {escape(post.author)}</p>' if post.author else ""
     tags = "".join(f'<a rel="tag" href="/blog/tag/{quote(t)}">{escape(t)}</a> ' for t in post.tags)
@@ -231,7 +231,7 @@ def render_post(post: DemoPost, posts: list[DemoPost]) -> str:
 <div class="post-tags">Tags: {tags}</div>
 <div class="share">Share this post: <a href="https://example.invalid/share">Share</a></div>
 </div>
-{_widget(post, posts)}
+{_widget(post, posts, widget_size)}
 </div>"""
     return _layout(post.title, main)
 
@@ -274,7 +274,7 @@ def render_index(posts: list[DemoPost], page: int) -> str:
     return _layout("Blog", main)
 
 
-def build_site(posts: list[DemoPost]) -> dict[str, Page]:
+def build_site(posts: list[DemoPost], widget_size: int = WIDGET_SIZE) -> dict[str, Page]:
     """Every page of the demo site, keyed by path (with query, if any)."""
     site: dict[str, Page] = {}
     pages = max(1, -(-len(posts) // PER_PAGE))
@@ -284,7 +284,7 @@ def build_site(posts: list[DemoPost]) -> dict[str, Page]:
         if n == 1:
             site["/blog"] = site["/blog?page=1"]
     for post in posts:
-        site[post.path] = Page(render_post(post, posts).encode())
+        site[post.path] = Page(render_post(post, posts, widget_size).encode())
         if post.has_image:
             site[f"/images/{post.slug}.png"] = Page(PNG_BYTES, "image/png")
     for tag in sorted({t for p in posts for t in p.tags}):

@@ -1,0 +1,101 @@
+"""The scheduling files in deploy/ parse, and the commands they run exist with those options."""
+
+from __future__ import annotations
+
+import configparser
+import shlex
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+
+from blogarchive.cli import main
+from tests.helpers import ROOT
+
+DEPLOY = ROOT / "deploy"
+CRON_RANGES = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]
+
+
+def _check_command(words: list[str]) -> None:
+    """`blogarchive SUB [OPTIONS]` parses with the real CLI (nothing is run)."""
+    start = next(i for i, w in enumerate(words) if w.endswith("blogarchive"))
+    args = words[start + 1 :]
+    ctx = main.make_context("blogarchive", list(args))
+    command = main.get_command(ctx, args[0])
+    assert command is not None, f"no command {args[0]!r}"
+    command.make_context(args[0], args[1:])  # raises click.UsageError on an unknown option
+
+
+def _cron_field_ok(field: str, low: int, high: int) -> bool:
+    for part in field.split(","):
+        base = part.split("/")[0]
+        if base == "*":
+            continue
+        bounds = [int(x) for x in base.split("-")]
+        if not all(low <= b <= high for b in bounds):
+            return False
+    return True
+
+
+def test_crontab_lines() -> None:
+    lines = [ln for ln in (DEPLOY / "crontab").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert len(lines) == 2
+    for line in lines:
+        fields = line.split(None, 5)
+        assert all(_cron_field_ok(f, lo, hi) for f, (lo, hi) in zip(fields[:5], CRON_RANGES, strict=True))
+        command = fields[5].split("&&")[-1]
+        _check_command(shlex.split(command))
+
+
+def test_systemd_units() -> None:
+    service = configparser.ConfigParser(interpolation=None, strict=False)
+    service.read(DEPLOY / "blogarchive.service")
+    assert service["Service"]["Type"] == "oneshot"
+    _check_command(shlex.split(service["Service"]["ExecStart"]))
+    timer = configparser.ConfigParser(interpolation=None, strict=False)
+    timer.read(DEPLOY / "blogarchive.timer")
+    assert timer["Timer"]["OnCalendar"] and timer["Install"]["WantedBy"] == "timers.target"
+
+
+def test_scheduled_ci_workflow() -> None:
+    workflow = yaml.safe_load((DEPLOY / "github" / "nightly-archive.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    (schedule,) = triggers["schedule"]
+    fields = schedule["cron"].split()
+    assert all(_cron_field_ok(f, lo, hi) for f, (lo, hi) in zip(fields, CRON_RANGES, strict=True))
+    runs = [step["run"] for step in workflow["jobs"]["archive"]["steps"] if "run" in step]
+    commands = [line for run in runs for line in run.splitlines() if line.strip().startswith("blogarchive")]
+    assert any(" crawl " in c for c in commands) and any(" export " in c for c in commands)
+    for command in commands:
+        _check_command(shlex.split(command.split("||")[0]))
+    assert any("git commit" in run for run in runs)
+
+
+def test_an_unknown_option_is_caught() -> None:
+    with pytest.raises(click.UsageError):
+        _check_command(["blogarchive", "crawl", "--nightly"])
+
+
+def test_the_readme_shows_the_schedules() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name in ("deploy/crontab", "deploy/blogarchive.service", "deploy/blogarchive.timer",
+                 "deploy/github/nightly-archive.yml", "datasette", "sqlite-utils"):  # fmt: skip
+        assert name in readme, name
+
+
+def test_the_archive_opens_in_the_sqlite_utils_cli(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from blogarchive.storage import Archive
+
+    archive = Archive(tmp_path / "a.db")
+    archive.save_batch([{"url": "https://b.example/p", "title": "A title", "body_text": "Some body words."}])
+    archive.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "sqlite_utils", "search", str(tmp_path / "a.db"), "posts", "body", "--csv"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "https://b.example/p" in result.stdout
