@@ -44,6 +44,7 @@ class CrawlSummary:
     stopped_early_at: str | None = None
     not_revisited: int = 0
     sitemap_skipped: int = 0
+    date_conflicts: int = 0
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -72,6 +73,8 @@ class CrawlSummary:
                 f"stopped the index walk early at {self.stopped_early_at}: {self.not_revisited} known posts "
                 "not revisited tonight (run with --full to re-check every post)"
             )
+        if self.date_conflicts:
+            out.append(f"{self.date_conflicts} posts have conflicting date evidence (see date_conflicts)")
         if self.sitemap_skipped:
             out.append(f"{self.sitemap_skipped} posts skipped: sitemap lastmod unchanged")
         out += [f"warning: {w}" for w in self.warnings]
@@ -116,6 +119,7 @@ def _summary(crawler: Crawler, start_url: str, seconds: float, full: bool) -> Cr
         stopped_early_at=stats.get("blogarchive/stopped_early_at"),
         not_revisited=count("not_revisited"),
         sitemap_skipped=count("sitemap_skipped"),
+        date_conflicts=count("date_conflicts"),
         warnings=drift_warnings(stats, count("new") + count("updated") + count("unchanged")),
     )
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from dateparser.date import DateDataParser
 
@@ -14,7 +16,10 @@ _SETTINGS = {
     "REQUIRE_PARTS": ["day", "month", "year"],
     "PARSERS": ["timestamp", "custom-formats", "absolute-time"],
     "RETURN_AS_TIMEZONE_AWARE": False,
+    "RETURN_TIME_AS_PERIOD": True,  # tells "May 5, 2025" (a day) from "May 5, 2025 10:30" (a time)
 }
+# "3 days ago", "yesterday": only against a known fetch time, and only for short labels.
+_MAX_RELATIVE_TEXT = 30
 # Cheap gate before dateparser (≈0.7 ms a call): a date label is short and has a digit.
 _MAX_DATE_TEXT = 40
 _DIGIT = re.compile(r"\d")
@@ -40,7 +45,7 @@ def parse_date(text: str | None, languages: tuple[str, ...] = ("en",), date_orde
         found = _parser(languages, date_order).get_date_data(text)
     except (ValueError, OverflowError):  # dateparser raises these on odd numerals
         return None
-    if found.date_obj is None or found.period != "day":
+    if found.date_obj is None or found.period not in ("day", "time"):
         return None
     return found.date_obj.date().isoformat()
 
@@ -70,3 +75,53 @@ def find_date_in(text: str | None, languages: tuple[str, ...] = ("en",), date_or
         return None
     days = {parse_date(found, languages, date_order) for found, _ in hits} - {None}
     return days.pop() if len(days) == 1 else None
+
+
+def _iso(moment: datetime, has_time: bool, tz: ZoneInfo | None) -> str:
+    if not has_time:
+        return moment.date().isoformat()
+    if moment.tzinfo is None and tz is not None:
+        moment = moment.replace(tzinfo=tz)  # the site's own zone, from its profile
+    return moment.isoformat(timespec="seconds")
+
+
+def parse_timestamp(
+    text: str | None,
+    languages: tuple[str, ...] = ("en",),
+    date_order: str | None = None,
+    tz: ZoneInfo | None = None,
+    fetched: datetime | None = None,
+) -> str | None:
+    """ISO 8601 for a date or timestamp as a page states it, or None.
+
+    Machine-readable values (JSON-LD, meta tags, datetime attributes) are read
+    as ISO 8601; human text through dateparser.  With a time: the UTC offset
+    the text gives, else the site's time zone *tz*, else none.  Without: the date
+    alone.  Relative dates ("3 days ago") are resolved against *fetched* only.
+    """
+    if not text or not text.strip():
+        return None
+    text = " ".join(text.split())
+    try:
+        moment = datetime.fromisoformat(text)
+        return _iso(moment, len(text) > 10, tz)
+    except ValueError:
+        pass
+    if len(text) > 2 * _MAX_DATE_TEXT or (not _DIGIT.search(text) and fetched is None):
+        return None
+    try:
+        found = _parser(languages, date_order).get_date_data(text) if _DIGIT.search(text) else None
+        if (found is None or found.date_obj is None) and (day := find_date_in(text, languages, date_order)):
+            return day  # a date inside a label: "Posted on 5 May 2025"
+        if (found is None or found.date_obj is None) and fetched is not None and len(text) <= _MAX_RELATIVE_TEXT:
+            relative = DateDataParser(
+                languages=list(languages),
+                settings={"PARSERS": ["relative-time"], "RELATIVE_BASE": fetched.replace(tzinfo=None),
+                          "RETURN_TIME_AS_PERIOD": True, "PREFER_DATES_FROM": "past"},
+            )  # fmt: skip
+            found = relative.get_date_data(text)
+    except (ValueError, OverflowError):  # dateparser raises these on odd numerals
+        return None
+    if found is None or found.date_obj is None or found.period not in ("day", "time"):
+        return None
+    return _iso(found.date_obj, found.period == "time", tz)

@@ -1,4 +1,10 @@
-"""Article extraction: trafilatura for the body and metadata, htmldate for the page's own dates."""
+"""Article extraction: trafilatura for the body and metadata; the page's dates as evidence.
+
+Order of work on a page: the learned site template and the profile's `drop`
+selectors go first, then dated-link widgets (their entries kept as evidence
+about *other* posts), then the page's own date claims are read, then
+trafilatura extracts the body.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +22,11 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
-from blogarchive.dates import find_date_in
+from blogarchive.evidence import Claim, DateStyle, choose, page_claims
 from blogarchive.profiles import ArticleRules, Profile
-from blogarchive.widgets import drop_dated_link_lists
+from blogarchive.template import TemplateLearner
+from blogarchive.urls import same_site
+from blogarchive.widgets import WidgetEntry, drop_dated_link_lists
 
 # One options object for every page (trafilatura builds its config once).
 # Blog posts can be short: trafilatura's defaults would drop a 200-character
@@ -31,8 +39,8 @@ _OPTIONS = Extractor(
     links=True,
     tables=True,
     formatting=True,
-    # The page's date is found separately (see page_dates): trafilatura's own
-    # date search reads the whole page, widgets included.
+    # The page's dates are read separately (blogarchive.evidence): trafilatura's
+    # own date search reads the whole page, widgets included.
     date_params={"extensive_search": False, "original_date": True},
 )
 _OPTIONS.min_extracted_size = 100
@@ -54,19 +62,27 @@ class Article:
     body_markdown: str = ""
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)
+    images: list[dict[str, str]] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     language: str | None = None
     sitename: str | None = None
+    claims: list[Claim] = field(default_factory=list)
+    widget_entries: list[WidgetEntry] = field(default_factory=list)
     widgets_removed: int = 0
+    template_removed: int = 0
+
+    @property
+    def word_count(self) -> int:
+        return len(self.body_text.split())
+
+    def links_split(self) -> tuple[list[str], list[str]]:
+        """(internal, outbound) links of the body."""
+        internal = [u for u in self.links if same_site(u, self.url)]
+        return internal, [u for u in self.links if u not in internal]
 
 
 def _metadata_view(tree: HtmlElement) -> HtmlElement:
-    """A small document holding only what states the page's own date.
-
-    That is the <head> (meta tags), JSON-LD blocks and <time> elements inside
-    <article>; never body text, where sidebars and widgets print other dates.
-    """
+    """A small document holding only what states the page's own date: <head>, JSON-LD, <time> in <article>."""
     view = lxml.html.fromstring("<html><head></head><body></body></html>")
     head, body = view[0], view[1]
     src_head = tree.find("head")
@@ -79,27 +95,29 @@ def _metadata_view(tree: HtmlElement) -> HtmlElement:
     return view
 
 
-def page_dates(tree: HtmlElement, url: str) -> tuple[str | None, str | None]:
-    """(published, modified) ISO dates from the page's metadata, or None each."""
+def _htmldate_claims(tree: HtmlElement, url: str, known: list[Claim]) -> list[Claim]:
+    """htmldate over the page's metadata, for meta variants the evidence reader does not name."""
+    if any(c.source in ("jsonld", "meta") for c in known):
+        return []
     view = _metadata_view(tree)
-    params = {"extensive_search": False, "url": url, "max_date": date.today().isoformat()}
-    published = find_date(view, original_date=True, **params)
-    modified = find_date(view, original_date=False, **params)
-    return published, (modified if modified != published else None)
+    found = find_date(view, original_date=True, extensive_search=False, max_date=date.today().isoformat())
+    return [Claim("published", "meta", found, "htmldate")] if found else []
 
 
-def _body_html(body: etree._Element, url: str) -> tuple[str, list[str], list[str]]:
-    """Semantic HTML of the extracted body with absolute links; its image and link URLs."""
+def _body_html(body: etree._Element, url: str) -> tuple[str, list[dict[str, str]], list[str]]:
+    """Semantic HTML of the extracted body with absolute links; its images (url, alt) and link URLs."""
     html_root = convert_to_html(copy.deepcopy(body))
     doc = lxml.html.fromstring(etree.tostring(html_root, encoding="unicode"))
     doc.make_links_absolute(url, handle_failures="discard")
-    images = list(dict.fromkeys(img.get("src") for img in doc.iter("img") if img.get("src")))
-    links = list(
-        dict.fromkeys(a.get("href").split("#")[0] for a in doc.iter("a") if a.get("href", "").startswith("http"))
-    )
+    images: dict[str, str] = {}
+    for img in doc.iter("img"):
+        if img.get("src"):
+            images.setdefault(img.get("src"), img.get("alt") or "")
+    hrefs = (a.get("href", "") for a in doc.iter("a"))
+    links = list(dict.fromkeys(h.split("#")[0] for h in hrefs if h.startswith("http")))
     inner = doc.find("body") if doc.tag == "html" else doc
     parts = [lxml.html.tostring(child, encoding="unicode") for child in inner]
-    return "\n".join(p.strip() for p in parts), images, links
+    return "\n".join(p.strip() for p in parts), [{"url": u, "alt": a} for u, a in images.items()], links
 
 
 def _rel_tags(tree: HtmlElement) -> list[str]:
@@ -124,27 +142,42 @@ def parse_html(html: str | bytes, url: str) -> HtmlElement | None:
         return None
 
 
-def parse_post(html: str | bytes | HtmlElement, url: str, profile: Profile | None = None) -> Article | None:
+def _language(tree: HtmlElement, detected: str | None) -> str | None:
+    declared = (tree.get("lang") or "").strip().split("-")[0].lower()
+    return detected or declared or None
+
+
+def parse_post(
+    html: str | bytes | HtmlElement,
+    url: str,
+    profile: Profile | None = None,
+    *,
+    template: TemplateLearner | None = None,
+    style: DateStyle | None = None,
+) -> Article | None:
     """Extract an article page fetched from *url*; None when it holds no article text.
 
-    A profile's article rules, when given, drop elements and pick title, date,
-    author and body by CSS selector before trafilatura sees the page; its date
-    order and languages read the date.  A tree passed in is modified.
+    A profile's article rules drop elements and pick title, date, author and
+    body by CSS selector; *style* reads dates (languages, order, time zone,
+    fetch time); *template* removes the blocks the site repeats on every post.
+    A tree passed in is modified.
     """
     tree = html if isinstance(html, HtmlElement) else parse_html(html, url)
     if tree is None:
         return None
     rules = profile.article if profile else ArticleRules()
-    published, modified = page_dates(tree, url)
-    date_text = _selected_text(tree, rules.date)
-    languages, order = (profile.languages, profile.date_order) if profile else (("en",), None)
-    if (profile_date := find_date_in(date_text, languages, order)) is not None:
-        published = profile_date
+    style = style or DateStyle(*((profile.languages, profile.date_order) if profile else ()))
     title, author = _selected_text(tree, rules.title), _selected_text(tree, rules.author)
+    profile_date = style.read(_selected_text(tree, rules.date))
+    template_removed = template.drop(tree) if template is not None else 0
     for selector in rules.drop:
         for el in tree.cssselect(selector):
             el.drop_tree()
-    removed = drop_dated_link_lists(tree, url)
+    widgets = drop_dated_link_lists(tree, url)
+    claims = page_claims(tree, url, style)
+    claims += _htmldate_claims(tree, url, claims)
+    if profile_date:
+        claims.insert(0, Claim("published", "time", profile_date, "profile article.date"))
     content = tree
     if rules.body and (found := tree.cssselect(rules.body)):
         content = found[0]
@@ -158,12 +191,13 @@ def parse_post(html: str | bytes | HtmlElement, url: str, profile: Profile | Non
         meta = extract_metadata(tree, url, _OPTIONS.date_params, extensive=False)
         doc.title, doc.author, doc.tags, doc.description = meta.title, meta.author, meta.tags, meta.description
     body_html, images, links = _body_html(doc.body, url)
+    published, modified = choose(claims, "published"), choose(claims, "modified")
     return Article(
         url=url,
         title=title or doc.title,
         author=author or doc.author,
-        published=published,
-        modified=modified,
+        published=published.value if published else None,
+        modified=modified.value if modified else None,
         description=doc.description,
         body_text=xmltotxt(doc.body, include_formatting=False),
         body_html=body_html,
@@ -172,7 +206,10 @@ def parse_post(html: str | bytes | HtmlElement, url: str, profile: Profile | Non
         categories=list(doc.categories or []),
         images=images,
         links=links,
-        language=doc.language,
+        language=_language(tree, doc.language),
         sitename=doc.sitename,
-        widgets_removed=removed,
+        claims=claims,
+        widget_entries=[entry for widget in widgets for entry in widget],
+        widgets_removed=len(widgets),
+        template_removed=template_removed,
     )

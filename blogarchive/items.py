@@ -16,16 +16,27 @@ class PostItem:
     modified: str | None = None
     author: str | None = None
     excerpt: str | None = None
+    # "listing", "meta" or "body": where the excerpt came from; the meta description kept too
+    excerpt_source: str | None = None
+    description: str | None = None
     body_text: str = ""
     body_html: str = ""
     body_markdown: str = ""
+    word_count: int = 0
+    language: str | None = None
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)
+    # each {"url": absolute URL, "alt": alt text}
+    images: list[dict[str, str]] = field(default_factory=list)
+    links_internal: list[str] = field(default_factory=list)
+    links_outbound: list[str] = field(default_factory=list)
     # Other URLs of the same post: redirected old slugs, variants the site canonicalises.
     aliases: list[str] = field(default_factory=list)
-    # Where the published date came from: "page" (its metadata) or "listing" (its index card).
+    # Where the published date came from: jsonld, meta, time, listing, widget or url;
+    # claims that disagree with it; every claim gathered (see blogarchive.evidence).
     date_source: str | None = None
+    date_conflicts: list[dict[str, str]] = field(default_factory=list)
+    date_evidence: list[dict[str, str]] = field(default_factory=list)
     # The URL the crawl fetched, before canonicalisation; the listing page that linked it.
     fetched_url: str | None = None
     listing_url: str | None = None

@@ -9,6 +9,7 @@ optional but `name`):
     start_url = "https://www.example.com/blog"
     languages = ["en"]
     date_order = "MDY"
+    timezone = "America/New_York"   # for times the pages give without an offset
 
     [listing]
     card = "article.card"       # one post's card on an index page
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
@@ -72,6 +74,7 @@ class Profile:
     start_url: str | None = None
     languages: tuple[str, ...] = ("en",)
     date_order: str | None = None
+    timezone: str | None = None
     listing: ListingRules = field(default_factory=ListingRules)
     article: ArticleRules = field(default_factory=ArticleRules)
     source: str = ""
@@ -117,7 +120,7 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 def parse_profile(data: dict[str, Any], source: str) -> Profile:
     """Build a Profile from parsed TOML; ProfileError names the bad field."""
     where = source
-    known = {"name", "hosts", "start_url", "languages", "date_order", "listing", "article"}
+    known = {"name", "hosts", "start_url", "languages", "date_order", "timezone", "listing", "article"}
     for key in data:
         if key not in known:
             raise ProfileError(f"{where}: {key}: unknown field (known: {', '.join(sorted(known))})")
@@ -132,8 +135,15 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
     date_order = data.get("date_order")
     if date_order is not None and date_order not in _DATE_ORDERS:
         raise ProfileError(f"{where}: date_order: expected one of {', '.join(sorted(_DATE_ORDERS))}")
+    tz = data.get("timezone")
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
+            raise ProfileError(f"{where}: timezone: unknown time zone {tz!r}") from err
     return Profile(
         name=name,
+        timezone=tz,
         hosts=tuple(h.lower() for h in _strings(data.get("hosts", []), f"{where}: hosts")),
         start_url=start_url,
         languages=_strings(data.get("languages", ["en"]), f"{where}: languages"),

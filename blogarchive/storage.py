@@ -20,29 +20,36 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.db import jsonify_if_needed
 
+from blogarchive.evidence import Claim, choose, conflicts, from_json, to_json
+from blogarchive.template import TemplateLearner
+
 # Fields whose change makes a new version of a post.
 CONTENT_FIELDS = (
     "title", "published", "modified", "author", "excerpt",
     "body_text", "body_html", "tags", "categories", "images",
 )  # fmt: skip
-JSON_FIELDS = ("tags", "categories", "images", "aliases")
+JSON_FIELDS = ("tags", "categories", "images", "aliases", "links_internal", "links_outbound",
+               "date_conflicts", "date_evidence")  # fmt: skip
 FTS_COLUMNS = ["title", "excerpt", "body_text"]
+_PAGES_KEY = "__pages__"  # the template table's row that counts the pages seen
 # A body that shrinks below this share of its last version is a drift warning.
 SHORTER_BODY = 0.5
 
 POSTS_SCHEMA: dict[str, type] = {
     name: str
     for name in (
-        "url", "title", "published", "published_raw", "modified", "author", "excerpt",
-        "body_text", "body_html", "body_markdown", "tags", "categories", "images", "aliases",
-        "date_source", "fetched_url", "listing_url", "fetched_at", "content_hash",
+        "url", "title", "published", "published_raw", "modified", "author", "excerpt", "excerpt_source",
+        "description", "body_text", "body_html", "body_markdown", "language", "tags", "categories",
+        "images", "aliases", "links_internal", "links_outbound", "date_source", "date_conflicts",
+        "date_evidence", "fetched_url", "listing_url", "fetched_at", "content_hash",
         "first_seen", "last_seen", "removed_at", "etag", "http_last_modified", "sitemap_lastmod",
     )
-}  # fmt: skip
+} | {"word_count": int}  # fmt: skip
 RUNS_SCHEMA: dict[str, type] = {
     "id": int, "started": str, "finished": str, "start_url": str, "status": str, "complete": int,
     "pages": int, "not_modified": int, "found": int, "new": int, "updated": int, "unchanged": int,
     "removed": int, "restored": int, "kept": int, "errors": int, "bytes": int, "warnings": str,
+    "date_conflicts": int,
 }  # fmt: skip
 
 
@@ -103,6 +110,7 @@ class Archive:
         self.db["revisions"].create_index(["url"], if_not_exists=True)
         self.db["runs"].create(RUNS_SCHEMA, pk="id", if_not_exists=True)
         self.db["runs"].add_missing_columns([{name: typ() for name, typ in RUNS_SCHEMA.items()}])
+        self.db["template"].create({"key": str, "count": int}, pk="key", if_not_exists=True)
         # a no-op when the index and its triggers already exist
         posts.enable_fts(FTS_COLUMNS, create_triggers=True, replace=True)
 
@@ -256,12 +264,51 @@ class Archive:
                     added += 1
         return added
 
+    def cross_check(self, extra: dict[str, list[Claim]]) -> int:
+        """Add date claims gathered elsewhere in the crawl (other posts' widgets, sitemaps).
+
+        Recomputes each post's chosen date and conflicts; a post that had no date
+        takes the best claim.  Returns how many posts now have conflicting claims.
+        """
+        with self.db.atomic():
+            for url, more in extra.items():
+                row = next(self.db.query("select * from posts where url = ?", [url]), None)
+                if row is None:
+                    continue
+                claims = list(dict.fromkeys(from_json(json.loads(row["date_evidence"] or "[]")) + more))
+                chosen = choose(claims, "published")
+                update: dict[str, Any] = {"date_evidence": to_json(claims), "date_conflicts": conflicts(claims, chosen)}
+                if not row["published"] and chosen is not None:
+                    update |= {"published": chosen.value, "date_source": chosen.source, "published_raw": chosen.raw}
+                    update["content_hash"] = content_hash({**row, **update, **_decoded(row)})
+                self.db["posts"].update(url, update)
+        sql = "select count(*) from posts where date_conflicts is not null and date_conflicts not in ('', '[]')"
+        return self.db.execute(sql).fetchone()[0]
+
+    def load_template(self) -> TemplateLearner:
+        """The site template learned by earlier crawls of this archive."""
+        counts = Counter({row["key"]: row["count"] for row in self.db["template"].rows})
+        pages = counts.pop(_PAGES_KEY, 0)
+        return TemplateLearner(pages, counts)
+
+    def save_template(self, learner: TemplateLearner) -> None:
+        pages, counts = learner.state()
+        with self.db.atomic():
+            self.db.execute("delete from template")
+            rows = [{"key": k, "count": v} for k, v in counts.items()] + [{"key": _PAGES_KEY, "count": pages}]
+            self.db["template"].insert_all(rows)
+
     def record_run(self, run: dict[str, Any]) -> int:
         """Store one crawl run's summary; return its id."""
         return self.db["runs"].insert(run, alter=True).last_pk
 
     def close(self) -> None:
         self.db.close()
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row's JSON list fields as lists (content_hash hashes them as such)."""
+    return {f: json.loads(row[f]) if row.get(f) else [] for f in JSON_FIELDS if f in row}
 
 
 def _drift(old: dict[str, Any], new: dict[str, Any]) -> Counter[str]:

@@ -37,7 +37,11 @@ def normalise(item: PostItem, languages: tuple[str, ...] = ("en",), date_order: 
     item.body_markdown = _tidy_block(item.body_markdown)
     item.tags = [t for t in dict.fromkeys(_one_line(t) for t in item.tags) if t]
     item.categories = [c for c in dict.fromkeys(_one_line(c) for c in item.categories) if c]
-    item.images = list(dict.fromkeys(urljoin(item.url, src) for src in item.images))
+    images: dict[str, dict[str, str]] = {}
+    for image in item.images:
+        url = urljoin(item.url, image["url"])
+        images.setdefault(url, {"url": url, "alt": _one_line(image.get("alt")) or ""})
+    item.images = list(images.values())
     if item.published is None and item.published_raw:
         item.published = find_date_in(item.published_raw, languages, date_order)
         item.date_source = "listing" if item.published else None

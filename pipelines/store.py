@@ -61,10 +61,16 @@ class StorePipeline:
         if self.archive is not None:
             # redirects seen during the crawl, including those whose target was
             # already fetched (the redirected request was then not repeated)
-            redirects = getattr(self.crawler.spider, "redirects", None)
+            spider = self.crawler.spider
+            redirects = getattr(spider, "redirects", None)
             if redirects:
                 added = self.archive.add_aliases(redirects)
                 self.crawler.stats.set_value("blogarchive/aliases_added", added)
+            # other posts' widgets dated these posts: cross-check the stored dates
+            conflicting = self.archive.cross_check(getattr(spider, "widget_claims", {}))
+            self.crawler.stats.set_value("blogarchive/date_conflicts", conflicting)
+            if (template := getattr(spider, "template", None)) is not None:
+                self.archive.save_template(template)
             self.archive.close()
         if self._lock is not None:
             self._lock.__exit__(None, None, None)

@@ -5,9 +5,11 @@
 Phases, each starting when the previous one has nothing left to fetch:
 1. the start page, its index pagination, its cards, category/tag/date archives;
 2. robots.txt Sitemap lines and /sitemap.xml (indexes followed, page and taxonomy
-   sitemaps skipped), and every RSS/Atom feed the pages announced;
-3. pages that gave no verdict (no markup evidence, not from a card or feed) are
-   judged by the URL pattern the known posts share.
+   sitemaps skipped), every RSS/Atom feed the pages announced, links found in posts;
+3. then, until nothing is left: links found in posts extracted since; pages that
+   gave no verdict (no markup evidence, not from a card or feed), judged by the URL
+   pattern the known posts share; posts held while the site template was learned
+   (blogarchive.template), extracted without it when the site has too few posts.
 Cards are read in phase 1 so that a post's card (date, excerpt) is with its
 request: a URL is fetched once, by the first request that names it.
 
@@ -23,9 +25,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy import signals
@@ -47,12 +51,14 @@ from blogarchive.discovery import (
     page_evidence,
     sitemap_kind,
 )
+from blogarchive.evidence import Claim, DateStyle
 from blogarchive.extract import parse_html, parse_post
 from blogarchive.items import GoneItem, PostItem, UnchangedItem
 from blogarchive.listing import Card, parse_listing
 from blogarchive.merge import merge
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
 from blogarchive.storage import Archive
+from blogarchive.template import TemplateLearner
 from blogarchive.urls import canonical_url, check_start_url, is_loopback, looks_like_page, same_site
 
 # A site on this machine (the demo, the tests) is crawled without politeness delays.
@@ -141,7 +147,11 @@ class BlogSpider(scrapy.Spider):
         self.allowed_domains = list(dict.fromkeys([host, bare, f"www.{bare}"]))
         self.learner = ShapeLearner()
         self.feeds: set[str] = set()
+        self.template = TemplateLearner()
+        self.pending: list[_Deferred] = []
+        self.widget_claims: dict[str, list[Claim]] = {}
         self.body_links: set[str] = set()
+        self.links_scheduled: set[str] = set()
         self.feed_seen: set[str] = set()
         self.deferred: list[_Deferred] = []
         self.redirects: dict[str, str] = {}
@@ -178,6 +188,7 @@ class BlogSpider(scrapy.Spider):
             archive = Archive(db_path, create=False)
             try:
                 self.known = archive.known_posts()
+                self.template = archive.load_template()
             finally:
                 archive.close()
         yield self._page(self.start_url, "start")
@@ -234,6 +245,7 @@ class BlogSpider(scrapy.Spider):
             yield Request(feed, callback=self.parse_feed, cb_kwargs={"page": 1}, **quiet)
         # links inside posts (old slugs that now redirect, posts no index lists)
         for url in sorted(self.body_links):
+            self.links_scheduled.add(url)
             yield self._page(url, "link")
         # known posts this run has not met: removed? changed? (not after an early stop:
         # posts not visited on such a night are not thereby removed)
@@ -285,11 +297,11 @@ class BlogSpider(scrapy.Spider):
         if not self.stopped_early:
             for url in archive_links(tree, response.url):
                 yield self._page(url, "archive")
-        fetch = _FetchInfo.of(response)
+        page = _Deferred(response.url, response.text, card, listing_url, _FetchInfo.of(response))
         if verdict == "post":
-            yield from self._post(tree, response.url, card, listing_url, fetch)
+            yield from self._take_post(page, tree)
         elif verdict == "unknown":
-            self.deferred.append(_Deferred(response.url, response.text, card, listing_url, fetch))
+            self.deferred.append(page)
 
     def _stop_walk(self, cards: list[Card]) -> bool:
         """Count the run of held cards, newest first, across index pages; True to stop paginating."""
@@ -297,16 +309,51 @@ class BlogSpider(scrapy.Spider):
             self.held_run = self.held_run + 1 if self._held(found) else 0
         return bool(self.stop_after) and self.held_run >= (self.stop_after or 0)
 
-    def _post(
-        self, tree: Any, url: str, card: Card | None, listing_url: str | None, fetch: _FetchInfo
-    ) -> Iterator[PostItem]:
+    def _style(self) -> DateStyle:
+        """How this site writes dates, with now as the fetch time (for "3 days ago")."""
+        profile = self.profile
+        tz = ZoneInfo(profile.timezone) if profile and profile.timezone else None
+        languages, order = (profile.languages, profile.date_order) if profile else (("en",), None)
+        return DateStyle(languages, order, tz, datetime.now(UTC))
+
+    def _take_post(self, page: _Deferred, tree: Any = None) -> Iterator[PostItem]:
+        """A post page: learn the template from it, extract it (or hold it until the template is learned)."""
+        if tree is None:
+            tree = parse_html(page.html, page.url)
+            if tree is None:
+                return
+            tree.make_links_absolute(page.url, handle_failures="discard")
+        self.template.observe(tree)
+        if not self.template.ready:
+            self.pending.append(page)
+            return
+        yield from self._post(tree, page)
+        yield from self._flush_pending()
+
+    def _flush_pending(self) -> Iterator[PostItem]:
+        """Posts held while the template was being learned."""
+        held, self.pending = self.pending, []
+        for page in held:
+            tree = parse_html(page.html, page.url)
+            if tree is not None:
+                tree.make_links_absolute(page.url, handle_failures="discard")
+                yield from self._post(tree, page)
+
+    def _post(self, tree: Any, page: _Deferred) -> Iterator[PostItem]:
+        url, fetch, style = page.url, page.fetch, self._style()
         declared = tree.xpath('string(//link[@rel="canonical"]/@href)').strip()
-        article = parse_post(tree, url, self.profile)
+        article = parse_post(tree, url, self.profile, template=self.template, style=style)
         if article is None:
             self._failed(url, "no article text found")
             return
         self.body_links.update(u for u in article.links if same_site(u, self.start_url) and looks_like_page(u))
-        item = merge(article, card, listing_url)
+        for entry in article.widget_entries:
+            # another post's date, as this page's widget states it
+            if day := style.read(entry.date_text):
+                claim = Claim("published", "widget", day, entry.date_text)
+                self.widget_claims.setdefault(canonical_url(entry.url), []).append(claim)
+        extra = [Claim("modified", "sitemap", lastmod, fetch.lastmod)] if (lastmod := style.read(fetch.lastmod)) else []
+        item = merge(article, page.card, page.listing_url, style, extra)
         aliases = list(fetch.redirected_from)
         if declared and declared.startswith("http") and same_site(declared, url):
             # the site's own canonical URL is the post's key; what we fetched is an alias
@@ -317,16 +364,15 @@ class BlogSpider(scrapy.Spider):
         yield item
 
     def flush_deferred(self, response: Response) -> Iterator[PostItem]:
-        """Phase 3: pages without a verdict, judged by the URL pattern known posts share."""
-        pending, self.deferred = self.deferred, []
-        for page in pending:
+        """Phase 3: pages without a verdict, judged by the URL pattern known posts share;
+        and posts still held because the site has too few to learn a template from."""
+        undecided, self.deferred = self.deferred, []
+        for page in undecided:
             if self.learner.is_post_shape(page.url):
-                tree = parse_html(page.html, page.url)
-                if tree is not None:
-                    tree.make_links_absolute(page.url, handle_failures="discard")
-                    yield from self._post(tree, page.url, page.card, page.listing_url, page.fetch)
+                yield from self._take_post(page)
             else:
                 self.logger.debug("not taken for a post: %s", page.url)
+        yield from self._flush_pending()
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
@@ -383,18 +429,23 @@ class BlogSpider(scrapy.Spider):
             for request in self._discovery_requests():
                 engine.crawl(request)
             raise DontCloseSpider
-        if self.phase == 2:
-            self.phase = 3
-            if self.deferred:
-                engine.crawl(
-                    Request(
-                        "data:,",
-                        callback=self.flush_deferred,
-                        dont_filter=True,
-                        meta={"allow_offsite": True, "dont_obey_robotstxt": True},
-                    )
+        # links found in posts extracted since (held posts, phase-2 posts)
+        fresh = sorted(self.body_links - self.links_scheduled)
+        if fresh:
+            self.links_scheduled.update(fresh)
+            for url in fresh:
+                engine.crawl(self._page(url, "link"))
+            raise DontCloseSpider
+        if self.deferred or self.pending:
+            engine.crawl(
+                Request(
+                    "data:,",
+                    callback=self.flush_deferred,
+                    dont_filter=True,
+                    meta={"allow_offsite": True, "dont_obey_robotstxt": True},
                 )
-                raise DontCloseSpider
+            )
+            raise DontCloseSpider
 
     def on_response_downloaded(self, response: Response, request: Request, **_: Any) -> None:
         """Remember redirects: an old slug that answers 301 is an alias of its target."""

@@ -17,7 +17,9 @@ from blogarchive.demo.site import DemoPost, Page
 from blogarchive.storage import JSON_FIELDS, Archive
 from tests.helpers import ROOT, run_cli
 
-NAV_AND_FOOTER = ["Book an appointment", "Lantern Way", "All rights reserved", "Stay in touch", "Recent Posts"]
+NAV_AND_FOOTER = [
+    "Book an appointment", "Lantern Way", "All rights reserved", "Stay in touch", "Recent Posts", "Ready to talk?",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

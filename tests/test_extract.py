@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from blogarchive.demo.site import SITE_NAME, DemoPost, Page
-from blogarchive.extract import parse_post
+from blogarchive.extract import parse_html, parse_post
+from blogarchive.template import TemplateLearner
 
 BASE = "http://127.0.0.1:9"
 NAV_AND_FOOTER = [
@@ -18,8 +19,17 @@ NAV_AND_FOOTER = [
 ]
 
 
-def _article(site: dict[str, Page], post: DemoPost):
-    article = parse_post(site[post.path].body, BASE + post.path)
+@pytest.fixture(scope="module")
+def template(site: dict[str, Page], posts: list[DemoPost]) -> TemplateLearner:
+    """The demo site's template, learned from its post pages as a crawl would."""
+    learner = TemplateLearner()
+    for post in posts:
+        learner.observe(parse_html(site[post.path].body, BASE + post.path))
+    return learner
+
+
+def _article(site: dict[str, Page], post: DemoPost, template: TemplateLearner | None = None):
+    article = parse_post(site[post.path].body, BASE + post.path, template=template)
     assert article is not None
     return article
 
@@ -30,7 +40,8 @@ def test_demo_article_fields(site: dict[str, Page], posts: list[DemoPost]) -> No
         assert article.title == post.title
         assert article.author == post.author
         assert article.tags == list(post.tags)
-        assert article.images == ([f"{BASE}/images/{post.slug}.png"] if post.has_image else [])
+        image = {"url": f"{BASE}/images/{post.slug}.png", "alt": f"Illustration for {post.title}"}
+        assert article.images == ([image] if post.has_image else [])
 
 
 def test_widget_gives_no_date_and_never_leaks(site: dict[str, Page], posts: list[DemoPost]) -> None:
@@ -39,6 +50,7 @@ def test_widget_gives_no_date_and_never_leaks(site: dict[str, Page], posts: list
         # the page shows no date of its own; the widget's dates are other posts'
         assert article.published is None
         assert article.widgets_removed == 1
+        assert len(article.widget_entries) == 10
         for other in posts:
             if other is not post:
                 assert other.excerpt not in article.body_text
@@ -46,9 +58,9 @@ def test_widget_gives_no_date_and_never_leaks(site: dict[str, Page], posts: list
                 assert other.date_text not in article.body_text
 
 
-def test_body_holds_the_article_and_no_chrome(site: dict[str, Page], posts: list[DemoPost]) -> None:
+def test_body_holds_the_article_and_no_chrome(site: dict[str, Page], posts: list[DemoPost], template) -> None:
     for post in posts:
-        article = _article(site, post)
+        article = _article(site, post, template)
         for para in post.paragraphs:
             if not para.startswith(("## ", "- ")):
                 assert para in article.body_text
@@ -82,3 +94,19 @@ def test_page_metadata_dates_win_over_sidebars() -> None:
 @pytest.mark.parametrize("html", ["", "<html></html>", "<html><body><nav><a href='/'>Home</a></nav></body></html>"])
 def test_pages_without_an_article_give_none(html: str) -> None:
     assert parse_post(html, "https://blog.example/empty") is None
+
+
+def test_the_learned_template_removes_what_trafilatura_keeps(site: dict[str, Page], posts: list[DemoPost], template):
+    # the call to action sits inside the post body on every page: only the template tells it apart
+    assert "Ready to talk?" in _article(site, posts[0]).body_text
+    with_template = _article(site, posts[0], template)
+    assert "Ready to talk?" not in with_template.body_text
+    assert with_template.template_removed > 0
+
+
+def test_a_template_is_not_learned_from_too_few_pages(site: dict[str, Page], posts: list[DemoPost]) -> None:
+    learner = TemplateLearner()
+    for post in posts[:5]:
+        learner.observe(parse_html(site[post.path].body, BASE + post.path))
+    assert not learner.ready
+    assert "Ready to talk?" in _article(site, posts[0], learner).body_text

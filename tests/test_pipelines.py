@@ -33,9 +33,13 @@ def test_normalise_keeps_a_page_date_and_never_invents_one() -> None:
 
 
 def test_normalise_tidies_lists_and_images() -> None:
-    item = normalise(_item(tags=[" anxiety", "anxiety", ""], images=["/img/a.png", "https://cdn.example/b.png"]))
+    images = [{"url": "/img/a.png", "alt": " A  picture "}, {"url": "https://cdn.example/b.png", "alt": ""}]
+    item = normalise(_item(tags=[" anxiety", "anxiety", ""], images=images))
     assert item.tags == ["anxiety"]
-    assert item.images == ["https://clinic.example/img/a.png", "https://cdn.example/b.png"]
+    assert item.images == [
+        {"url": "https://clinic.example/img/a.png", "alt": "A picture"},
+        {"url": "https://cdn.example/b.png", "alt": ""},
+    ]
 
 
 def test_canonical_and_dedupe() -> None:

@@ -227,6 +227,7 @@ def render_post(post: DemoPost, posts: list[DemoPost], widget_size: int = WIDGET
 {byline}
 <div class="post-body">
 {_body_html(post)}
+<p class="cta">Ready to talk? Call (603) 555-0142 or book online to see one of our clinicians this week.</p>
 </div>
 <div class="post-tags">Tags: {tags}</div>
 <div class="share">Share this post: <a href="https://example.invalid/share">Share</a></div>
