@@ -120,6 +120,13 @@ def _body_html(body: etree._Element, url: str) -> tuple[str, list[dict[str, str]
     return "\n".join(p.strip() for p in parts), [{"url": u, "alt": a} for u, a in images.items()], links
 
 
+def _plain_text(body: etree._Element) -> str:
+    """The body as plain text: paragraphs on their lines, links as their words only."""
+    plain = copy.deepcopy(body)
+    etree.strip_tags(plain, "ref")  # trafilatura's links; its text writer would render them as Markdown
+    return xmltotxt(plain, include_formatting=False)
+
+
 def _rel_tags(tree: HtmlElement) -> list[str]:
     """Tags marked up with the rel-tag microformat (WordPress and many themes),
     which trafilatura's class-based tag search does not read."""
@@ -199,7 +206,7 @@ def parse_post(
         published=published.value if published else None,
         modified=modified.value if modified else None,
         description=doc.description,
-        body_text=xmltotxt(doc.body, include_formatting=False),
+        body_text=_plain_text(doc.body),
         body_html=body_html,
         body_markdown=doc.text or "",
         tags=list(doc.tags or []) or _rel_tags(tree),

@@ -51,6 +51,7 @@ from blogarchive.discovery import (
     page_evidence,
     sitemap_kind,
 )
+from blogarchive.encoding import decode_page
 from blogarchive.evidence import Claim, DateStyle
 from blogarchive.extract import parse_html, parse_post
 from blogarchive.items import GoneItem, PostItem, UnchangedItem
@@ -271,12 +272,14 @@ class BlogSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or b"html" not in (response.headers.get("Content-Type") or b"html"):
             self.logger.debug("not an HTML page: %s", response.url)
             return
-        tree = parse_html(response.text, response.url)
+        # not response.text: pages that declare the wrong charset must still read right
+        html = decode_page(response.body, response.headers.get("Content-Type"))
+        tree = parse_html(html, response.url)
         if tree is None:
             self._failed(response.url, "empty or undecodable page")
             return
         tree.make_links_absolute(response.url, handle_failures="discard")
-        self.feeds.update(feed_urls(response.text, response.url))
+        self.feeds.update(feed_urls(html, response.url))
         profile = self.profile
         listing = parse_listing(tree, response.url, profile.listing if profile else None)
         source = response.meta.get("source", "link")
@@ -297,7 +300,7 @@ class BlogSpider(scrapy.Spider):
         if not self.stopped_early:
             for url in archive_links(tree, response.url):
                 yield self._page(url, "archive")
-        page = _Deferred(response.url, response.text, card, listing_url, _FetchInfo.of(response))
+        page = _Deferred(response.url, html, card, listing_url, _FetchInfo.of(response))
         if verdict == "post":
             yield from self._take_post(page, tree)
         elif verdict == "unknown":
