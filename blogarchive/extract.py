@@ -16,6 +16,7 @@ import lxml.html
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
+from markdownify import markdownify
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.metadata import extract_metadata
@@ -109,6 +110,10 @@ def _body_html(body: etree._Element, url: str) -> tuple[str, list[dict[str, str]
     html_root = convert_to_html(copy.deepcopy(body))
     doc = lxml.html.fromstring(etree.tostring(html_root, encoding="unicode"))
     doc.make_links_absolute(url, handle_failures="discard")
+    for pre in doc.iter("pre"):
+        # trafilatura turns <pre><code> into <pre><pre>: the inner one is code
+        if len(pre) == 1 and pre[0].tag == "pre" and not (pre.text or "").strip():
+            pre[0].tag = "code"
     images: dict[str, str] = {}
     for img in doc.iter("img"):
         if img.get("src"):
@@ -120,10 +125,19 @@ def _body_html(body: etree._Element, url: str) -> tuple[str, list[dict[str, str]
     return "\n".join(p.strip() for p in parts), [{"url": u, "alt": a} for u, a in images.items()], links
 
 
+def _drop_title_heading(body: etree._Element, title: str | None) -> None:
+    """Remove a first heading that only repeats the post's title (a body never restates it)."""
+    first = next((el for el in body if isinstance(el.tag, str)), None)
+    if first is not None and first.tag == "head" and title and " ".join(first.itertext()).strip() == title:
+        body.remove(first)
+
+
 def _plain_text(body: etree._Element) -> str:
-    """The body as plain text: paragraphs on their lines, links as their words only."""
+    """The body as plain text: paragraphs on their lines, links as their words, no images."""
     plain = copy.deepcopy(body)
-    etree.strip_tags(plain, "ref")  # trafilatura's links; its text writer would render them as Markdown
+    # trafilatura's text writer renders links and images as Markdown: not in plain text
+    etree.strip_tags(plain, "ref")
+    etree.strip_elements(plain, "graphic", with_tail=False)
     return xmltotxt(plain, include_formatting=False)
 
 
@@ -197,18 +211,21 @@ def parse_post(
         # trafilatura read metadata from the body element alone: read the page's
         meta = extract_metadata(tree, url, _OPTIONS.date_params, extensive=False)
         doc.title, doc.author, doc.tags, doc.description = meta.title, meta.author, meta.tags, meta.description
+    title = title or doc.title
+    _drop_title_heading(doc.body, title)
     body_html, images, links = _body_html(doc.body, url)
     published, modified = choose(claims, "published"), choose(claims, "modified")
     return Article(
         url=url,
-        title=title or doc.title,
+        title=title,
         author=author or doc.author,
         published=published.value if published else None,
         modified=modified.value if modified else None,
         description=doc.description,
         body_text=_plain_text(doc.body),
         body_html=body_html,
-        body_markdown=doc.text or "",
+        # Markdown from the clean HTML: markdownify keeps quotes, code blocks and tables
+        body_markdown=markdownify(body_html, heading_style="ATX", bullets="-").strip(),
         tags=list(doc.tags or []) or _rel_tags(tree),
         categories=list(doc.categories or []),
         images=images,

@@ -110,3 +110,31 @@ def test_a_template_is_not_learned_from_too_few_pages(site: dict[str, Page], pos
         learner.observe(parse_html(site[post.path].body, BASE + post.path))
     assert not learner.ready
     assert "Ready to talk?" in _article(site, posts[0], learner).body_text
+
+
+RICH_ARTICLE = """<html><head><title>Rich post</title></head><body><article><h1>Rich post</h1>
+<p onclick="steal()">A paragraph with <a href="/other" onmouseover="x()">a link</a> and <b>bold</b> words in it.</p>
+<script>alert('no')</script><style>p{color:red}</style>
+<h2>A table</h2><table><tr><th>Dose</th><th>Time</th></tr><tr><td>One</td><td>Morning</td></tr></table>
+<blockquote><p>A quoted line that stays in the body as a quotation.</p></blockquote>
+<pre><code>print("code stays code")</code></pre>
+<ul><li>First item of a list</li><li>Second item of a list</li></ul>
+<p><img src="/img/chart.png" alt="A chart of sleep hours"></p>
+<p>A closing paragraph long enough to make this an article worth extracting for the test.</p>
+</article></body></html>"""
+
+
+def test_body_html_is_semantic_only() -> None:
+    article = parse_post(RICH_ARTICLE, "https://b.example/rich")
+    assert article is not None
+    html = article.body_html
+    for tag in ("<h2>", "<table>", "<blockquote>", "<code>", "<ul>", "<li>", '<a href="https://b.example/other">'):
+        assert tag in html, tag
+    assert '<img src="https://b.example/img/chart.png" alt="A chart of sleep hours">' in html
+    for banned in ("<script", "<style", "onclick", "onmouseover", "alert(", "color:red"):
+        assert banned not in html, banned
+    assert "<pre><code>" in html
+    markdown = article.body_markdown
+    assert "## A table" in markdown and "> A quoted line" in markdown and '```\nprint("code stays code")' in markdown
+    assert "| Dose | Time |" in markdown and "- First item" in markdown and not markdown.startswith("# Rich post")
+    assert "alert" not in article.body_text and "chart.png" not in article.body_text
