@@ -69,6 +69,10 @@ are crawled without delays; real sites get polite defaults (robots.txt, AutoThro
     type=click.IntRange(min=0),
     help="Stop walking the index after this many known, unchanged posts in a row (default 10; 0: never).",
 )
+@click.option("--assets", is_flag=True, help="Also download each post's images and linked PDFs (for migrations).")
+@click.option(
+    "--assets-dir", default="data/assets", show_default=True, help="Where --assets stores files (by content hash)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display or summary (for cron); errors still print.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
@@ -79,6 +83,8 @@ def crawl(
     max_pages: int | None,
     full: bool,
     stop_after: int | None,
+    assets: bool,
+    assets_dir: str,
     quiet: bool,
     as_json: bool,
     verbose: bool,
@@ -104,6 +110,7 @@ def crawl(
             max_pages=max_pages,
             full=full,
             stop_after=stop_after,
+            assets_dir=assets_dir if assets else None,
             console=console,
             quiet=quiet or as_json,
             verbose=verbose,

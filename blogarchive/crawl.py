@@ -164,6 +164,7 @@ def run_crawl(
     max_pages: int | None = None,
     full: bool = False,
     stop_after: int | None = None,
+    assets_dir: str | None = None,
     console: Console | None = None,
     quiet: bool = False,
     verbose: bool = False,
@@ -190,6 +191,7 @@ def run_crawl(
             "LOG_LEVEL": logging.getLevelName(level),
             "LOG_INSTALL_ROOT_HANDLER": False,
             "BLOGARCHIVE_LOCK_HELD": True,
+            "BLOGARCHIVE_ASSETS_DIR": assets_dir or "",
             **(overrides or {}),
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -30,6 +31,9 @@ class PostItem:
     images: list[dict[str, str]] = field(default_factory=list)
     links_internal: list[str] = field(default_factory=list)
     links_outbound: list[str] = field(default_factory=list)
+    # images and linked PDFs to download (with --assets), and what was stored for each
+    asset_urls: list[str] = field(default_factory=list)
+    assets: list[dict[str, Any]] = field(default_factory=list)
     # Other URLs of the same post: redirected old slugs, variants the site canonicalises.
     aliases: list[str] = field(default_factory=list)
     # Where the published date came from: jsonld, meta, time, listing, widget or url;

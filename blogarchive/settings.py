@@ -47,6 +47,8 @@ ITEM_PIPELINES = {
     "blogarchive.pipelines.normalise.NormalisePipeline": 100,
     "blogarchive.pipelines.canonical.CanonicalURLPipeline": 200,
     "blogarchive.pipelines.dedupe.DedupePipeline": 300,
+    # off unless BLOGARCHIVE_ASSETS_DIR is set (`blogarchive crawl --assets`)
+    "blogarchive.pipelines.assets.AssetsPipeline": 800,
     "blogarchive.pipelines.store.StorePipeline": 900,
 }
 
@@ -56,5 +58,7 @@ BLOGARCHIVE_BATCH_SIZE = 100
 # A nightly run stops walking the index after this many cards in a row that the
 # archive already holds unchanged (0: never stop early; --full also walks it all).
 BLOGARCHIVE_STOP_AFTER = 10
+# Where downloaded images and PDFs go (content-addressed); empty: not downloaded.
+BLOGARCHIVE_ASSETS_DIR = ""
 # Set by the CLI when it already holds the archive's lock.
 BLOGARCHIVE_LOCK_HELD = False

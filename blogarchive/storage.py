@@ -111,6 +111,10 @@ class Archive:
         self.db["runs"].create(RUNS_SCHEMA, pk="id", if_not_exists=True)
         self.db["runs"].add_missing_columns([{name: typ() for name, typ in RUNS_SCHEMA.items()}])
         self.db["template"].create({"key": str, "count": int}, pk="key", if_not_exists=True)
+        # downloaded images and PDFs: original URL → content-addressed path under the assets folder
+        self.db["assets"].create(
+            {"url": str, "path": str, "checksum": str, "post_url": str, "stored_at": str}, pk="url", if_not_exists=True
+        )
         # a no-op when the index and its triggers already exist
         posts.enable_fts(FTS_COLUMNS, create_triggers=True, replace=True)
 
@@ -223,7 +227,23 @@ class Archive:
             to_write.append({**rec, "first_seen": old["first_seen"]})
         if revisions:
             self.db["revisions"].insert_all(revisions)
+        assets = [
+            {
+                "url": a["url"],
+                "path": a["path"],
+                "checksum": a.get("checksum"),
+                "post_url": rec["url"],
+                "stored_at": now,
+            }
+            for rec in records
+            for a in rec.get("assets") or []
+        ]
+        for row in to_write:
+            row.pop("assets", None)  # kept in their own table
+            row.pop("asset_urls", None)
         self.db["posts"].upsert_all(to_write, pk="url", alter=True)
+        if assets:
+            self.db["assets"].upsert_all(assets, pk="url")
         return counts
 
     def _touch(self, urls: list[str]) -> Counter[str]:
@@ -284,6 +304,14 @@ class Archive:
                 self.db["posts"].update(url, update)
         sql = "select count(*) from posts where date_conflicts is not null and date_conflicts not in ('', '[]')"
         return self.db.execute(sql).fetchone()[0]
+
+    def known_assets(self) -> dict[str, dict[str, Any]]:
+        return {row["url"]: {"path": row["path"], "checksum": row["checksum"]} for row in self.db["assets"].rows}
+
+    def assets_of(self, post_url: str) -> dict[str, str]:
+        """Original URL → stored path of the files a post uses."""
+        rows = self.db.query("select url, path from assets where post_url = ?", [post_url])
+        return {row["url"]: row["path"] for row in rows}
 
     def load_template(self) -> TemplateLearner:
         """The site template learned by earlier crawls of this archive."""

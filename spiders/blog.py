@@ -363,6 +363,8 @@ class BlogSpider(scrapy.Spider):
             item.url = declared
             aliases.append(url)
         item.aliases = aliases
+        pdfs = [u for u in article.links if urlsplit(u).path.lower().endswith(".pdf")]
+        item.asset_urls = list(dict.fromkeys([image["url"] for image in article.images] + pdfs))
         item.etag, item.http_last_modified, item.sitemap_lastmod = fetch.etag, fetch.last_modified, fetch.lastmod
         yield item
 
