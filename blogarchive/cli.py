@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 import sys
+import tempfile
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 
 from blogarchive import __version__
-from blogarchive.export import FORMATS, export_rows, write_export
+from blogarchive.export import FORMATS, TABULAR, Selection, export_rows, parse_fields, select_posts, write_export
+from blogarchive.export_html import export_html
+from blogarchive.export_markdown import export_markdown
+from blogarchive.export_redirects import export_redirects
+from blogarchive.export_wxr import write_wxr
 from blogarchive.lock import LockedError
+from blogarchive.paths import ExportError
 from blogarchive.profiles import ProfileError, load_profile
 from blogarchive.sites import CLINIC_BLOG_URL
 from blogarchive.storage import Archive, ArchiveError
@@ -139,37 +149,116 @@ def _check_writable(db: str) -> None:
         raise Fatal(str(err)) from err
 
 
-@main.command()
+EXPORT_HELP = """Export the archive.
+
+\b
+csv, json, jsonl  one row / object per post (url, title, published, modified, author,
+                  excerpt, body_text, body_html, tags, first_seen, last_seen, ...);
+                  to --output FILE (replaced whole) or - (stdout)
+markdown          OUTPUT/<slug>/index.md with YAML front matter (Hugo, Jekyll, Eleventy)
+                  and the post's downloaded images beside it
+wxr               a WordPress import file (WXR 1.2), to --output FILE or -
+html              a static archive to open from disk: index with search, a page per post
+redirects         OUTPUT/redirects.csv, nginx.conf, apache.conf: old URLs to new paths
+
+Folder formats never overwrite files without --force.
+"""
+
+
+def _iso_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as err:
+        raise click.BadParameter(f"expected a date like 2025-01-31, not {value!r}") from err
+
+
+@main.command(help=EXPORT_HELP)
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive to read.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="jsonl",
-    show_default=True,
-    help="csv: one row per post (lists as JSON arrays); json: one array; jsonl: one object per line.",
-)
-@click.option("-o", "--output", default="-", show_default=True, help="File to write, or - for standard output.")
-def export(db: str, fmt: str, output: str) -> None:
-    """Export every post: url, title, published, modified, author, excerpt, body_text,
-    body_html, tags, first_seen, last_seen and more."""
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True, help="See above.")
+@click.option("-o", "--output", default="-", show_default=True, help="File or folder to write; - for stdout.")
+@click.option("--since", callback=_iso_day, help="Only posts published on or after this date (YYYY-MM-DD).")
+@click.option("--until", callback=_iso_day, help="Only posts published on or before this date (YYYY-MM-DD).")
+@click.option("--fields", help="Comma-separated fields, in order (csv, json, jsonl).")
+@click.option("--include-removed", is_flag=True, help="Also posts the old site no longer serves.")
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark (for Excel).")
+@click.option("--force", is_flag=True, help="Folder formats: overwrite existing files.")
+@click.option("--assets-dir", default="data/assets", show_default=True, help="Where `crawl --assets` stored files.")
+@click.option("--base-path", default="/posts/", show_default=True, help="New site's path prefix for posts.")
+@click.option("--site-url", help="WXR: the new site's address (default: the archived blog's).")
+def export(
+    db: str,
+    fmt: str,
+    output: str,
+    since: str | None,
+    until: str | None,
+    fields: str | None,
+    include_removed: bool,
+    bom: bool,
+    force: bool,
+    assets_dir: str,
+    base_path: str,
+    site_url: str | None,
+) -> None:
+    """Export the archive (help text: EXPORT_HELP)."""
+    try:
+        chosen = parse_fields(fields)
+    except ValueError as err:
+        raise Fatal(str(err)) from err
+    selection = Selection(since=since, until=until, include_removed=include_removed, fields=chosen)
     archive = _open_archive(db)
     try:
-        if output == "-":
-            count = write_export(export_rows(archive), fmt, sys.stdout)
+        if fmt in TABULAR:
+            count = _write_file(output, lambda out: write_export(export_rows(archive, selection), fmt, out, chosen),
+                                encoding="utf-8-sig" if bom else "utf-8")  # fmt: skip
+        elif fmt == "wxr":
+            posts = list(select_posts(archive, selection))
+            count = _write_file(output, lambda out: write_wxr(posts, out, site_url), binary=True)
         else:
-            path = Path(output)
+            if output == "-":
+                raise Fatal(f"--format {fmt} writes a folder: give --output FOLDER")
+            posts = list(select_posts(archive, selection))
+            stored = {url: Path(assets_dir) / info["path"] for url, info in archive.known_assets().items()}
+            folder = Path(output)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                # newline="" lets the csv module write its own line endings
-                with path.open("w", encoding="utf-8", newline="") as out:
-                    count = write_export(export_rows(archive), fmt, out)
+                if fmt == "markdown":
+                    count = export_markdown(posts, folder, stored, force)
+                elif fmt == "html":
+                    count = export_html(posts, folder, stored, force)
+                else:
+                    count = export_redirects(posts, folder, base_path, force)
+            except ExportError as err:
+                raise Fatal(str(err)) from err
             except OSError as err:
                 raise Fatal(f"cannot write {output}: {err.strerror or err}") from err
     finally:
         archive.close()
     if output != "-":
-        click.echo(f"exported {count} posts to {output}", err=True)
+        what = "redirects" if fmt == "redirects" else "posts"
+        click.echo(f"exported {count} {what} to {output}", err=True)
+
+
+def _write_file(output: str, write: Callable[[Any], int], encoding: str = "utf-8", binary: bool = False) -> int:
+    """Write to stdout, or to a temporary file renamed over *output* once complete
+    (a failed export never leaves half a file where the last good one was)."""
+    if output == "-":
+        return write(sys.stdout.buffer if binary else sys.stdout)
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        try:
+            # newline="" lets the csv module write its own line endings
+            with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding=encoding, newline="") as out:
+                count = write(out)
+            os.replace(temp, path)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+    except OSError as err:
+        raise Fatal(f"cannot write {output}: {err.strerror or err}") from err
+    return count
 
 
 @main.command()

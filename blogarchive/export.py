@@ -1,15 +1,20 @@
-"""Export the archive as CSV, JSON or JSON Lines: one row or object per post."""
+"""Export the archive: tabular formats here (CSV, JSON, JSON Lines); migration formats
+(Markdown, WXR, a static HTML archive, redirect maps) in their own modules."""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from blogarchive.storage import JSON_FIELDS, Archive
 
-FORMATS = ("csv", "json", "jsonl")
+TABULAR = ("csv", "json", "jsonl")
+FORMATS = (*TABULAR, "markdown", "wxr", "html", "redirects")
+# A cell starting with one of these is a formula to a spreadsheet: neutralised in CSV.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Column order of every export; users script against these names.
 EXPORT_FIELDS = (
     "url",
@@ -41,17 +46,60 @@ EXPORT_FIELDS = (
 )
 
 
-def export_rows(archive: Archive) -> Iterable[dict[str, Any]]:
-    """Each post as an export row, in EXPORT_FIELDS order."""
-    for post in archive.posts():
-        yield {f: post.get(f) for f in EXPORT_FIELDS}
+@dataclass(frozen=True)
+class Selection:
+    """Which posts and fields an export takes."""
+
+    since: str | None = None  # ISO date: published on or after
+    until: str | None = None  # ISO date: published on or before
+    include_removed: bool = False
+    fields: tuple[str, ...] = EXPORT_FIELDS
+
+    def keeps(self, post: dict[str, Any]) -> bool:
+        day = (post.get("published") or "")[:10]
+        if (self.since or self.until) and not day:
+            return False  # an undated post is outside every date range
+        if (self.since and day < self.since) or (self.until and day > self.until):
+            return False
+        return self.include_removed or not post.get("removed_at")
 
 
-def write_export(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> int:
-    """Write *rows* to *out* in format *fmt*; return how many were written.
+def parse_fields(spec: str | None) -> tuple[str, ...]:
+    """'url,title' → ('url', 'title'); ValueError naming an unknown field."""
+    if not spec:
+        return EXPORT_FIELDS
+    fields = tuple(f.strip() for f in spec.split(",") if f.strip())
+    unknown = [f for f in fields if f not in EXPORT_FIELDS]
+    if unknown or not fields:
+        raise ValueError(f"unknown field {unknown[0] if unknown else spec!r} (known: {', '.join(EXPORT_FIELDS)})")
+    return fields
+
+
+def select_posts(archive: Archive, selection: Selection = Selection()) -> Iterator[dict[str, Any]]:
+    """The posts an export takes, newest first, all their fields."""
+    return (post for post in archive.posts(include_removed=True) if selection.keeps(post))
+
+
+def export_rows(archive: Archive, selection: Selection = Selection()) -> Iterable[dict[str, Any]]:
+    """Each selected post as an export row, in the selection's field order."""
+    for post in select_posts(archive, selection):
+        yield {f: post.get(f) for f in selection.fields}
+
+
+def _neutralise(value: Any) -> Any:
+    """Prefix a cell a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_export(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO, fields: tuple[str, ...] = EXPORT_FIELDS) -> int:
+    """Write *rows* to *out* in a tabular format; return how many were written.
 
     In CSV, list fields (tags, categories, images) are JSON arrays, so a cell
-    reads back exactly whatever characters the tags contain.
+    reads back exactly whatever characters the tags contain; cells that start
+    like a formula (=, +, -, @) get a leading apostrophe so that a spreadsheet
+    shows them instead of running them.
     """
     count = 0
     if fmt == "jsonl":
@@ -66,10 +114,11 @@ def write_export(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> int:
             count += 1
         out.write("\n]\n" if count else "]\n")
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+        writer = csv.DictWriter(out, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: json.dumps(v, ensure_ascii=False) if k in JSON_FIELDS else v for k, v in row.items()})
+            cells = {k: json.dumps(v, ensure_ascii=False) if k in JSON_FIELDS else v for k, v in row.items()}
+            writer.writerow({k: _neutralise(v) for k, v in cells.items()})
             count += 1
     else:
         raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")

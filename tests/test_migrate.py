@@ -1,0 +1,232 @@
+"""Migration exports parse back to the archive: Markdown, WXR, static HTML, redirect maps, CSV safety."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import lxml.etree
+import lxml.html
+import pytest
+import yaml
+
+from blogarchive.export import write_export
+from blogarchive.export_wxr import NS
+from blogarchive.paths import ExportError, inside, post_slug
+from blogarchive.storage import Archive
+from tests.helpers import run_cli
+
+
+@pytest.fixture(scope="module")
+def archive_db(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo blog crawled with --assets: (database, assets folder)."""
+    root = tmp_path_factory.mktemp("migrate")
+    db, assets = root / "blog.db", root / "assets"
+    result = run_cli("crawl", f"{base_url}/blog", "--db", str(db), "--assets", "--assets-dir", str(assets))
+    assert result.returncode == 0, result.stderr
+    return db, assets
+
+
+def _posts(db: Path) -> list[dict]:
+    archive = Archive(db, create=False)
+    try:
+        return list(archive.posts())
+    finally:
+        archive.close()
+
+
+def _wp(prefix: str, name: str) -> str:
+    """An element name in one of WXR's namespaces."""
+    return f"{{{NS[prefix]}}}{name}"
+
+
+def _front_matter(text: str) -> tuple[dict, str]:
+    assert text.startswith("---\n")
+    matter, body = text[4:].split("\n---\n", 1)
+    return yaml.safe_load(matter), body
+
+
+def test_markdown_page_bundles(archive_db, tmp_path: Path) -> None:
+    db, assets = archive_db
+    out = tmp_path / "site"
+    result = run_cli(
+        "export", "--db", str(db), "--format", "markdown", "--output", str(out), "--assets-dir", str(assets)
+    )
+    assert result.returncode == 0, result.stderr
+    posts = _posts(db)
+    assert len(list(out.glob("*/index.md"))) == len(posts) == 45
+    with_images = 0
+    for post in posts:
+        slug = post_slug(post["url"], post["title"])
+        matter, body = _front_matter((out / slug / "index.md").read_text(encoding="utf-8"))
+        assert matter["title"] == post["title"] and matter["date"] == post["published"]
+        assert matter["slug"] == slug and matter["original_url"] == post["url"]
+        assert matter["aliases"] == ["/" + slug] and matter["tags"] == post["tags"]
+        assert matter["summary"] == post["excerpt"]
+        assert post["body_text"].splitlines()[0] in body
+        for image in post["images"]:
+            with_images += 1
+            local = [f for f in (out / slug).iterdir() if f.name != "index.md"]
+            assert len(local) == 1 and f"]({local[0].name})" in body and image["url"] not in body
+    assert with_images == 14
+    again = run_cli("export", "--db", str(db), "--format", "markdown", "--output", str(out))
+    assert again.returncode == 2 and "--force" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    forced = run_cli("export", "--db", str(db), "--format", "markdown", "--output", str(out), "--force")
+    assert forced.returncode == 0, forced.stderr
+
+
+def test_wxr_parses_against_its_namespaces(archive_db, tmp_path: Path) -> None:
+    db, _ = archive_db
+    out = tmp_path / "export.xml"
+    assert run_cli("export", "--db", str(db), "--format", "wxr", "--output", str(out)).returncode == 0
+    tree = lxml.etree.parse(str(out))
+    channel = tree.getroot().find("channel")
+    assert channel.findtext(_wp("wp", "wxr_version")) == "1.2"
+    items = channel.findall("item")
+    posts = {p["url"]: p for p in _posts(db)}
+    entries = [i for i in items if i.findtext(_wp("wp", "post_type")) == "post"]
+    attachments = [i for i in items if i.findtext(_wp("wp", "post_type")) == "attachment"]
+    assert len(entries) == 45 and len(attachments) == 14
+    ids = {}
+    for item in entries:
+        post = posts[item.findtext("link")]
+        ids[item.findtext(_wp("wp", "post_id"))] = post
+        assert item.findtext("title") == post["title"]
+        assert item.findtext(_wp("content", "encoded")) == post["body_html"]
+        assert item.findtext(_wp("excerpt", "encoded")) == post["excerpt"]
+        assert item.findtext(_wp("wp", "post_date")) == f"{post['published']} 00:00:00"
+        assert item.findtext(_wp("wp", "post_name")) == post_slug(post["url"])
+        assert item.findtext(_wp("wp", "status")) == "publish"
+        tags = [c.text for c in item.findall("category") if c.get("domain") == "post_tag"]
+        assert tags == post["tags"]
+    for attachment in attachments:
+        parent = ids[attachment.findtext(_wp("wp", "post_parent"))]
+        assert attachment.findtext(_wp("wp", "attachment_url")) in [i["url"] for i in parent["images"]]
+
+
+def test_static_html_archive(archive_db, tmp_path: Path) -> None:
+    db, assets = archive_db
+    out = tmp_path / "html"
+    result = run_cli("export", "--db", str(db), "--format", "html", "--output", str(out), "--assets-dir", str(assets))
+    assert result.returncode == 0, result.stderr
+    posts = _posts(db)
+    index = lxml.html.parse(str(out / "index.html")).getroot()
+    links = [a.text for a in index.cssselect("#posts li > a")]
+    assert links == [p["title"] for p in posts]
+    assert index.cssselect("input#q")
+    for post in posts:
+        page = (out / "posts" / f"{post_slug(post['url'])}.html").read_text(encoding="utf-8")
+        assert "<script" not in page and "onclick" not in page
+        doc = lxml.html.fromstring(page)
+        assert post["body_text"].splitlines()[0] in doc.text_content()
+        for img in doc.iter("img"):
+            assert (out / "posts" / img.get("src")).resolve().exists()  # local, beside the archive
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(not _chromium() and not os.environ.get("CI"), reason="Debian's chromium is installed by .ci/run")
+def test_static_archive_in_a_real_browser(archive_db, tmp_path: Path) -> None:
+    """Headless Chromium: the index lists every post, a post page shows body and image, search finds a post."""
+    assert _chromium(), "chromium must be installed in CI (see .ci/run)"
+    db, assets = archive_db
+    out = tmp_path / "html"
+    run_cli("export", "--db", str(db), "--format", "html", "--output", str(out), "--assets-dir", str(assets))
+    posts = _posts(db)
+
+    def dom(url: str) -> lxml.html.HtmlElement:
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]  # fmt: skip
+        result = subprocess.run([_chromium(), *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return lxml.html.fromstring(result.stdout)
+
+    index = dom((out / "index.html").as_uri())
+    assert len([li for li in index.cssselect("#posts li") if li.get("hidden") is None]) == len(posts)
+    assert index.get_element_by_id("count").text == f"{len(posts)} of {len(posts)} posts"
+    # the search box, filled from ?q=, runs in the browser and keeps only the matching post
+    searched = dom((out / "index.html").as_uri() + "?q=hydrangea%20kites")
+    assert searched.get_element_by_id("count").text == f"0 of {len(posts)} posts"
+    target = next(p for p in posts if p["images"])
+    word = target["title"].split()[-1].lower()
+    hits = dom((out / "index.html").as_uri() + "?q=" + "%20".join(target["title"].lower().split()))
+    visible = [li.cssselect("a")[0].text for li in hits.cssselect("#posts li") if li.get("hidden") is None]
+    assert target["title"] in visible and word
+    page = dom((out / "posts" / f"{post_slug(target['url'])}.html").as_uri())
+    assert target["body_text"].splitlines()[0] in page.text_content()
+    (img,) = page.iter("img")
+    assert (out / "posts" / img.get("src")).resolve().is_file()
+
+
+def test_redirect_map(archive_db, tmp_path: Path) -> None:
+    db, _ = archive_db
+    out = tmp_path / "redirects"
+    result = run_cli("export", "--db", str(db), "--format", "redirects", "--output", str(out), "--base-path", "/blog/")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader((out / "redirects.csv").read_text(encoding="utf-8").splitlines()))
+    posts = _posts(db)
+    assert len(rows) == len(posts)
+    for row in rows:
+        assert row["new_path"] == f"/blog/{post_slug(row['old_url'])}/"
+    nginx = (out / "nginx.conf").read_text().splitlines()[1:]
+    apache = (out / "apache.conf").read_text().splitlines()[1:]
+    assert len(nginx) == len(apache) == len(rows)
+    first = rows[0]
+    assert f"location = {first['old_path']} {{ return 301 {first['new_path']}; }}" in nginx
+    assert f'Redirect 301 "{first["old_path"]}" "{first["new_path"]}"' in apache
+
+
+def test_filters_and_fields(archive_db, tmp_path: Path) -> None:
+    db, _ = archive_db
+    result = run_cli("export", "--db", str(db), "--since", "2025-12-01", "--until", "2026-01-15",
+                     "--fields", "published,title")  # fmt: skip
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and all(list(r) == ["published", "title"] for r in rows)
+    assert all("2025-12-01" <= r["published"] <= "2026-01-15" for r in rows)
+    assert len(rows) == 7
+    bad = run_cli("export", "--db", str(db), "--fields", "url,colour")
+    assert bad.returncode == 2 and "unknown field 'colour'" in bad.stderr
+    bad_date = run_cli("export", "--db", str(db), "--since", "yesterday")
+    assert bad_date.returncode == 2 and "Traceback" not in bad_date.stderr
+
+
+def test_removed_posts_only_on_request(tmp_path: Path) -> None:
+    from blogarchive.storage import Batch
+
+    db = tmp_path / "r.db"
+    archive = Archive(db)
+    archive.save_batch([{"url": "https://b.example/a", "title": "A", "body_text": "x"},
+                        {"url": "https://b.example/b", "title": "B", "body_text": "y"}])  # fmt: skip
+    archive.apply(Batch(gone=["https://b.example/b"]))
+    archive.close()
+    default = run_cli("export", "--db", str(db), "--fields", "url")
+    every = run_cli("export", "--db", str(db), "--fields", "url", "--include-removed")
+    assert len(default.stdout.splitlines()) == 1 and len(every.stdout.splitlines()) == 2
+
+
+def test_csv_neutralises_formulas_and_can_carry_a_bom(tmp_path: Path) -> None:
+    rows = [{"url": "https://b.example/x", "title": '=HYPERLINK("http://evil.example")', "excerpt": "+1 -2 @3"}]
+    out = io.StringIO()
+    write_export(rows, "csv", out, ("url", "title", "excerpt"))
+    (row,) = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["title"] == '\'=HYPERLINK("http://evil.example")' and row["excerpt"] == "'+1 -2 @3"
+    db = tmp_path / "b.db"
+    Archive(db).close()
+    run_cli("export", "--db", str(db), "--format", "csv", "--bom", "--output", str(tmp_path / "b.csv"))
+    assert (tmp_path / "b.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_file_names_never_leave_the_output_folder(tmp_path: Path) -> None:
+    assert post_slug("https://b.example/..%2F..%2Fetc%2Fpasswd") == "passwd"
+    assert post_slug("https://b.example/", "../../Secret Title!") == "secret-title"
+    with pytest.raises(ExportError):
+        inside(tmp_path, "..", "escape.md")
+    with pytest.raises(ExportError):
+        inside(tmp_path, "/etc/passwd")
