@@ -86,6 +86,10 @@ are crawled without delays; real sites get polite defaults (robots.txt, AutoThro
 @click.option("-q", "--quiet", is_flag=True, help="No progress display or summary (for cron); errors still print.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@click.option(
+    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+    help="A Scrapy setting, as with `scrapy crawl -s` (e.g. DOWNLOAD_TIMEOUT=10); repeatable.",
+)  # fmt: skip
 def crawl(
     url: str | None,
     db: str,
@@ -98,8 +102,15 @@ def crawl(
     quiet: bool,
     as_json: bool,
     verbose: bool,
+    settings: tuple[str, ...],
 ) -> None:
     """Crawl the blog at URL into the archive (help text: CRAWL_HELP)."""
+    overrides = {}
+    for pair in settings:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isupper():
+            raise Fatal(f"--set takes NAME=VALUE with an upper-case Scrapy setting name, not {pair!r}")
+        overrides[name] = value
     try:
         chosen = load_profile(profile) if profile else None
         url = check_start_url(url) if url else None
@@ -121,6 +132,7 @@ def crawl(
             full=full,
             stop_after=stop_after,
             assets_dir=assets_dir if assets else None,
+            overrides=overrides,
             console=console,
             quiet=quiet or as_json,
             verbose=verbose,

@@ -46,6 +46,7 @@ class CrawlSummary:
     sitemap_skipped: int = 0
     date_conflicts: int = 0
     warnings: list[str] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +79,10 @@ class CrawlSummary:
         if self.sitemap_skipped:
             out.append(f"{self.sitemap_skipped} posts skipped: sitemap lastmod unchanged")
         out += [f"warning: {w}" for w in self.warnings]
+        shown = self.failures[:_FAILURES_SHOWN]
+        out += [f"failed: {f['url']}: {f['reason']}" for f in shown]
+        if len(self.failures) > len(shown):
+            out.append(f"... and {len(self.failures) - len(shown)} more failures (blogarchive status --json)")
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -121,8 +126,11 @@ def _summary(crawler: Crawler, start_url: str, seconds: float, full: bool) -> Cr
         sitemap_skipped=count("sitemap_skipped"),
         date_conflicts=count("date_conflicts"),
         warnings=drift_warnings(stats, count("new") + count("updated") + count("unchanged")),
+        failures=list(getattr(crawler.spider, "failures", [])),
     )
 
+
+_FAILURES_SHOWN = 5
 
 # Drift thresholds: a template change that moves every body, far fewer posts.
 _MOVED_SHARE = 0.8
@@ -250,6 +258,7 @@ def _record_run(db_path: str, summary: CrawlSummary, started: datetime) -> None:
             # a complete run visited every post; its count is the yardstick for drift
             "complete": int(summary.full or not summary.stopped_early_at),
             "warnings": json.dumps(summary.warnings),
+            "failures": json.dumps(summary.failures),
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "status": summary.status,

@@ -18,8 +18,10 @@ _SETTINGS = {
     "RETURN_AS_TIMEZONE_AWARE": False,
     "RETURN_TIME_AS_PERIOD": True,  # tells "May 5, 2025" (a day) from "May 5, 2025 10:30" (a time)
 }
-# "3 days ago", "yesterday": only against a known fetch time, and only for short labels.
+# "3 days ago", "yesterday": only against a known fetch time, and only for short labels
+# that say they are relative (dateparser alone reads "0H" as "0 hours ago").
 _MAX_RELATIVE_TEXT = 30
+_RELATIVE_EN = re.compile(r"\b(ago|yesterday|today)\b", re.I)
 # Cheap gate before dateparser (≈0.7 ms a call): a date label is short and has a digit.
 _MAX_DATE_TEXT = 40
 _DIGIT = re.compile(r"\d")
@@ -113,7 +115,8 @@ def parse_timestamp(
         found = _parser(languages, date_order).get_date_data(text) if _DIGIT.search(text) else None
         if (found is None or found.date_obj is None) and (day := find_date_in(text, languages, date_order)):
             return day  # a date inside a label: "Posted on 5 May 2025"
-        if (found is None or found.date_obj is None) and fetched is not None and len(text) <= _MAX_RELATIVE_TEXT:
+        relative = _RELATIVE_EN.search(text) or set(languages) - {"en"}
+        if (found is None or found.date_obj is None) and fetched and relative and len(text) <= _MAX_RELATIVE_TEXT:
             relative = DateDataParser(
                 languages=list(languages),
                 settings={"PARSERS": ["relative-time"], "RELATIVE_BASE": fetched.replace(tzinfo=None),

@@ -204,7 +204,10 @@ def parse_post(
         content = found[0]
     options = copy.copy(_OPTIONS)  # shallow: only the per-page URL differs
     options.url = options.source = url
-    doc = bare_extraction(content, url=url, options=options)
+    try:
+        doc = bare_extraction(content, url=url, options=options)
+    except (RecursionError, ValueError, etree.LxmlError):  # absurdly nested or broken markup
+        return None
     if doc is None:
         return None
     if content is not tree:

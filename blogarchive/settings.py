@@ -40,6 +40,11 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
+DOWNLOADER_MIDDLEWARES = {
+    # before everything else, so that redirected requests are checked too
+    "blogarchive.safety.SafetyMiddleware": 50,
+}
+
 # One fetch per page however its links spell it (tracking parameters, slashes, fragments).
 REQUEST_FINGERPRINTER_CLASS = "blogarchive.fingerprint.CanonicalFingerprinter"
 

@@ -49,7 +49,7 @@ RUNS_SCHEMA: dict[str, type] = {
     "id": int, "started": str, "finished": str, "start_url": str, "status": str, "complete": int,
     "pages": int, "not_modified": int, "found": int, "new": int, "updated": int, "unchanged": int,
     "removed": int, "restored": int, "kept": int, "errors": int, "bytes": int, "warnings": str,
-    "date_conflicts": int,
+    "date_conflicts": int, "failures": str,
 }  # fmt: skip
 
 

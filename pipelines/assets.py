@@ -43,7 +43,8 @@ class AssetsPipeline(FilesPipeline):
     def from_crawler(cls, crawler: Crawler) -> AssetsPipeline:
         folder = crawler.settings.get("BLOGARCHIVE_ASSETS_DIR")
         if not folder:
-            raise NotConfigured("assets are downloaded with --assets (BLOGARCHIVE_ASSETS_DIR)")
+            # no message: Scrapy then notes the disabled pipeline at INFO, not as a warning on every crawl
+            raise NotConfigured
         return cls(str(folder), crawler=crawler)
 
     def media_to_download(self, request: Request, info: Any, *, item: Any = None) -> Any:

@@ -23,6 +23,7 @@ all of that off.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +75,16 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 _STRONG = {"card", "feed", "posts-sitemap", "known"}
 _GONE = {404, 410}
 _MAX_FEED_PAGES = 200  # WordPress ?paged=N: a bound against feeds that never run dry
+_MAX_FAILURES_KEPT = 500  # failed pages listed in the run's record (all are counted)
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype html|html|head|body)", re.I | re.S)
+
+
+def _is_html(response: Response) -> bool:
+    """An HTML page, by its Content-Type or, when that is wrong or missing, by its first bytes."""
+    if not isinstance(response, TextResponse):
+        return False
+    content_type = (response.headers.get("Content-Type") or b"").lower()
+    return b"html" in content_type or bool(_HTML_START.match(response.body[:1024]))
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,8 @@ class BlogSpider(scrapy.Spider):
         self.allowed_domains = list(dict.fromkeys([host, bare, f"www.{bare}"]))
         self.learner = ShapeLearner()
         self.feeds: set[str] = set()
+        self.cards_seen: set[str] = set()
+        self.failures: list[dict[str, str]] = []
         self.template = TemplateLearner()
         self.pending: list[_Deferred] = []
         self.widget_claims: dict[str, list[Claim]] = {}
@@ -189,7 +202,8 @@ class BlogSpider(scrapy.Spider):
             archive = Archive(db_path, create=False)
             try:
                 self.known = archive.known_posts()
-                self.template = archive.load_template()
+                if not self.full:
+                    self.template = archive.load_template()
             finally:
                 archive.close()
         yield self._page(self.start_url, "start")
@@ -269,7 +283,7 @@ class BlogSpider(scrapy.Spider):
         if response.status in _GONE:
             yield GoneItem(canonical_url(response.url), response.status)
             return
-        if not isinstance(response, TextResponse) or b"html" not in (response.headers.get("Content-Type") or b"html"):
+        if not _is_html(response):
             self.logger.debug("not an HTML page: %s", response.url)
             return
         # not response.text: pages that declare the wrong charset must still read right
@@ -284,6 +298,11 @@ class BlogSpider(scrapy.Spider):
         listing = parse_listing(tree, response.url, profile.listing if profile else None)
         source = response.meta.get("source", "link")
         verdict = classify(page_evidence(tree, len(listing.cards)), source in _STRONG, self.learner, response.url)
+        # A listing that shows no post this crawl has not met leads nowhere new: its
+        # pager and archive links are not followed (endless calendars, pagination traps).
+        fresh = {canonical_url(c.url) for c in listing.cards} - self.cards_seen
+        self.cards_seen |= fresh
+        leads_on = source == "start" or verdict == "post" or bool(fresh)
         if verdict != "post":
             # a listing: its cards are posts, its pager and archives lead to more
             for found in listing.cards:
@@ -292,12 +311,12 @@ class BlogSpider(scrapy.Spider):
             if source in ("start", "index") and not self.full and self._stop_walk(listing.cards):
                 self.stopped_early = True
                 self.crawler.stats.set_value("blogarchive/stopped_early_at", response.url)
-            else:
+            elif leads_on:
                 for url in listing.next_pages:
                     yield self._page(url, "index")
         # A post's own dated links are a recent-posts widget, not cards: not followed,
         # so that each post is requested first from its card on the index.
-        if not self.stopped_early:
+        if not self.stopped_early and leads_on:
             for url in archive_links(tree, response.url):
                 yield self._page(url, "archive")
         page = _Deferred(response.url, html, card, listing_url, _FetchInfo.of(response))
@@ -326,7 +345,10 @@ class BlogSpider(scrapy.Spider):
             if tree is None:
                 return
             tree.make_links_absolute(page.url, handle_failures="discard")
-        self.template.observe(tree)
+        # the template counts each post once: nightly runs add only posts not archived
+        # before; a --full run learns it afresh from every post
+        if self.full or canonical_url(page.url) not in self.known:
+            self.template.observe(tree)
         if not self.template.ready:
             self.pending.append(page)
             return
@@ -446,11 +468,18 @@ class BlogSpider(scrapy.Spider):
                 Request(
                     "data:,",
                     callback=self.flush_deferred,
+                    errback=self.on_flush_error,
                     dont_filter=True,
-                    meta={"allow_offsite": True, "dont_obey_robotstxt": True},
+                    meta={"allow_offsite": True, "dont_obey_robotstxt": True, "blogarchive_internal": True},
                 )
             )
             raise DontCloseSpider
+
+    def on_flush_error(self, failure: Failure) -> None:
+        """The flush request itself failed: record the held pages as failed, never loop on them."""
+        for page in self.deferred + self.pending:
+            self._failed(page.url, f"not extracted ({failure.getErrorMessage()})")
+        self.deferred, self.pending = [], []
 
     def on_response_downloaded(self, response: Response, request: Request, **_: Any) -> None:
         """Remember redirects: an old slug that answers 301 is an alias of its target."""
@@ -458,11 +487,18 @@ class BlogSpider(scrapy.Spider):
         if response.status in _REDIRECTS and location:
             target = urljoin(request.url, location.decode("latin-1"))
             old, new = canonical_url(request.url), canonical_url(target)
-            if old != new:
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            if new in {canonical_url(u) for u in chain}:
+                # the redirect would be dropped as a duplicate request, silently: say so
+                self._failed(chain[0], f"redirect loop ({' → '.join(chain)} → {target})")
+            elif old != new:
                 self.redirects[old] = new
 
     def _failed(self, url: str, reason: str) -> None:
+        """A page that failed: counted, logged and kept for the run's record."""
         self.crawler.stats.inc_value("blogarchive/pages_failed")
+        if len(self.failures) < _MAX_FAILURES_KEPT:
+            self.failures.append({"url": url, "reason": reason})
         self.logger.warning("%s: %s", reason, url)
 
     def on_error(self, failure: Failure) -> None:

@@ -29,6 +29,17 @@ def test_help_documents_every_command() -> None:
         (["export", "--db", "{tmp}/not-sqlite.db"], "cannot open archive"),
         (["export", "--db", "{tmp}/ok.db", "--output", "{tmp}/not-sqlite.db/x.json"], "cannot write"),
         (["extract", "{tmp}/missing.html"], "cannot read"),
+        (["status", "--db", "{tmp}/missing.db"], "no archive at"),
+        (["status", "--db", "{tmp}/not-sqlite.db"], "cannot open archive"),
+        (["history", "https://b.example/x", "--db", "{tmp}/missing.db"], "no archive at"),
+        (["history", "https://b.example/x", "--db", "{tmp}/ok.db"], "no post at"),
+        (["search", "words", "--db", "{tmp}/not-sqlite.db"], "cannot open archive"),
+        (["search", '"unclosed', "--db", "{tmp}/ok.db"], "bad search query"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "--set", "lowercase=1"], "--set takes NAME=VALUE"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/not-sqlite.db"], "cannot open archive"),
+        (["crawl", "https://b.example/", "--profile", "no-such-profile", "--db", "{tmp}/ok.db"], "no profile named"),
+        (["export", "--db", "{tmp}/ok.db", "--format", "markdown"], "give --output FOLDER"),
+        (["export", "--db", "{tmp}/ok.db", "--fields", "url,nope"], "unknown field"),
     ],
 )
 def test_bad_input_gives_one_line_and_status_2(args: list[str], message: str, tmp_path: Path) -> None:

@@ -230,3 +230,41 @@ def test_file_names_never_leave_the_output_folder(tmp_path: Path) -> None:
         inside(tmp_path, "..", "escape.md")
     with pytest.raises(ExportError):
         inside(tmp_path, "/etc/passwd")
+
+
+HOSTILE = {
+    "url": "https://b.example/odd-post",
+    "title": 'A ]]> "quoted" <script>alert(1)</script> title: with # colon',
+    "published": "2024-05-01T09:00:00+02:00",
+    "excerpt": "Line one\nkey: value\n- not a list\n---",
+    "body_text": "Body.",
+    "body_html": '<p onclick="x()">Body <script>alert(2)</script> ]]> end</p>',
+    "body_markdown": "Body.",
+    "tags": ["a: b", "[c]"],
+}
+
+
+def test_every_value_is_escaped_for_its_format(tmp_path: Path) -> None:
+    from blogarchive.export_html import export_html
+    from blogarchive.export_markdown import export_markdown
+    from blogarchive.export_wxr import write_wxr
+
+    with (tmp_path / "x.xml").open("wb") as out:
+        write_wxr([HOSTILE], out)
+    item = lxml.etree.parse(str(tmp_path / "x.xml")).getroot().find("channel/item")
+    assert item.findtext("title") == HOSTILE["title"]
+    assert item.findtext(_wp("content", "encoded")) == HOSTILE["body_html"]  # "]]>" forced plain escaping
+    assert item.findtext(_wp("wp", "post_date_gmt")) == "2024-05-01 07:00:00"
+    export_markdown([HOSTILE], tmp_path / "md", {}, force=False)
+    matter, _ = _front_matter((tmp_path / "md" / "odd-post" / "index.md").read_text(encoding="utf-8"))
+    assert (matter["title"], matter["summary"], matter["tags"]) == (
+        HOSTILE["title"],
+        HOSTILE["excerpt"],
+        HOSTILE["tags"],
+    )
+    export_html([HOSTILE], tmp_path / "html", {}, force=False)
+    page = (tmp_path / "html" / "posts" / "odd-post.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "onclick" not in page and "alert(2)" not in page  # the title shows as text
+    assert lxml.html.fromstring(page).findtext(".//h1") == HOSTILE["title"]
+    index = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
+    assert index.count("<script>") == 1  # the search script, and no title's

@@ -1,0 +1,74 @@
+"""A downloader middleware that keeps a crawl where it belongs.
+
+- Only http(s) is fetched (no file:, ftp:, or other schemes, whether linked or redirected to).
+- A crawl of a public site never reaches into this machine or a private network:
+  requests (and redirects) to loopback, private, link-local or reserved addresses are
+  dropped. A start URL on such an address (a local mirror, the demo, the tests) may
+  crawl it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+
+_SCHEMES = {"http", "https"}
+
+
+@lru_cache(maxsize=256)
+def _addresses(host: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]:
+    """The addresses *host* stands for (itself if it is one); () when it does not resolve."""
+    try:
+        return (ipaddress.ip_address(host),)
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return ()  # the download will fail on its own and be counted
+    return tuple(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos)
+
+
+def is_internal(host: str) -> bool:
+    """True when *host* is, or resolves to, a loopback, private, link-local or reserved address."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    return any(a.is_loopback or a.is_private or a.is_link_local or a.is_reserved for a in _addresses(host))
+
+
+class SafetyMiddleware:
+    """Drop requests with a non-http(s) scheme, or into internal addresses from a public start."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._internal_start: bool | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SafetyMiddleware:
+        return cls(crawler)
+
+    def _start_is_internal(self, spider: Spider | None) -> bool:
+        if self._internal_start is None:
+            start = getattr(spider, "start_url", "") or ""
+            self._internal_start = is_internal(urlsplit(start).hostname or "")
+        return self._internal_start
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if request.meta.get("blogarchive_internal"):
+            return  # the spider's own data: request (flushing held pages)
+        parts = urlsplit(request.url)
+        if parts.scheme not in _SCHEMES:
+            self._refuse(request, f"scheme {parts.scheme or '(none)'} is never fetched")
+        spider = spider or self.crawler.spider
+        if not self._start_is_internal(spider) and is_internal(parts.hostname or ""):
+            self._refuse(request, "a public site's link into a private or loopback address")
+
+    def _refuse(self, request: Request, reason: str) -> None:
+        self.crawler.stats.inc_value("blogarchive/refused")
+        raise IgnoreRequest(f"refused {request.url}: {reason}")
