@@ -22,10 +22,6 @@ from rich.console import Console
 
 from blogarchive import __version__
 from blogarchive.export import FORMATS, TABULAR, Selection, export_rows, parse_fields, select_posts, write_export
-from blogarchive.export_html import export_html
-from blogarchive.export_markdown import export_markdown
-from blogarchive.export_redirects import export_redirects
-from blogarchive.export_wxr import write_wxr
 from blogarchive.lock import LockedError
 from blogarchive.paths import ExportError
 from blogarchive.profiles import ProfileError, load_profile
@@ -225,6 +221,8 @@ def export(
             count = _write_file(output, lambda out: write_export(export_rows(archive, selection), fmt, out, chosen),
                                 encoding="utf-8-sig" if bom else "utf-8")  # fmt: skip
         elif fmt == "wxr":
+            from blogarchive.export_wxr import write_wxr  # migration formats load their libraries on use
+
             posts = list(select_posts(archive, selection))
             count = _write_file(output, lambda out: write_wxr(posts, out, site_url), binary=True)
         else:
@@ -235,10 +233,16 @@ def export(
             folder = Path(output)
             try:
                 if fmt == "markdown":
+                    from blogarchive.export_markdown import export_markdown
+
                     count = export_markdown(posts, folder, stored, force)
                 elif fmt == "html":
+                    from blogarchive.export_html import export_html
+
                     count = export_html(posts, folder, stored, force)
                 else:
+                    from blogarchive.export_redirects import export_redirects
+
                     count = export_redirects(posts, folder, base_path, force)
             except ExportError as err:
                 raise Fatal(str(err)) from err

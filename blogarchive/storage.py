@@ -15,13 +15,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 from sqlite_utils.db import jsonify_if_needed
 
-from blogarchive.evidence import Claim, choose, conflicts, from_json, to_json
 from blogarchive.template import TemplateLearner
+
+if TYPE_CHECKING:
+    from blogarchive.evidence import Claim
 
 # Fields whose change makes a new version of a post.
 CONTENT_FIELDS = (
@@ -290,6 +292,9 @@ class Archive:
         Recomputes each post's chosen date and conflicts; a post that had no date
         takes the best claim.  Returns how many posts now have conflicting claims.
         """
+        # imported here: reading an archive (export, status) need not load htmldate
+        from blogarchive.evidence import choose, conflicts, from_json, to_json
+
         with self.db.atomic():
             for url, more in extra.items():
                 row = next(self.db.query("select * from posts where url = ?", [url]), None)
