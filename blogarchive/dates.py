@@ -24,6 +24,9 @@ _MAX_RELATIVE_TEXT = 30
 _RELATIVE_EN = re.compile(r"\b(ago|yesterday|today)\b", re.I)
 # Cheap gate before dateparser (≈0.7 ms a call): a date label is short and has a digit.
 _MAX_DATE_TEXT = 40
+# How blogs print dates most often: dateparser tries these first, far faster than its
+# general parsers (which still run when none fits).
+_FORMATS = ["%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%A, %B %d, %Y"]
 _DIGIT = re.compile(r"\d")
 
 
@@ -44,7 +47,7 @@ def parse_date(text: str | None, languages: tuple[str, ...] = ("en",), date_orde
     if not text or len(text) > _MAX_DATE_TEXT or not _DIGIT.search(text):
         return None
     try:
-        found = _parser(languages, date_order).get_date_data(text)
+        found = _parser(languages, date_order).get_date_data(text, _FORMATS)
     except (ValueError, OverflowError):  # dateparser raises these on odd numerals
         return None
     if found.date_obj is None or found.period not in ("day", "time"):

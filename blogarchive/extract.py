@@ -9,6 +9,7 @@ trafilatura extracts the body.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,6 +24,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
+from blogarchive.encoding import decode_page
 from blogarchive.evidence import Claim, DateStyle, choose, page_claims
 from blogarchive.profiles import ArticleRules, Profile
 from blogarchive.template import TemplateLearner
@@ -155,8 +157,15 @@ def _selected_text(tree: HtmlElement, selector: str | None) -> str | None:
     return " ".join(found[0].text_content().split()) or None if found else None
 
 
+# Characters XML forbids: lxml parses them into text it later refuses to set.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def parse_html(html: str | bytes, url: str) -> HtmlElement | None:
     """Parse a page; None for an empty or undecodable document."""
+    if isinstance(html, bytes):
+        html = decode_page(html)
+    html = _CONTROL.sub("", html)
     try:
         return lxml.html.fromstring(html, base_url=url)
     except (etree.ParserError, ValueError):

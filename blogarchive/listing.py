@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urldefrag, urlsplit
 import lxml.html
 from lxml.html import HtmlElement
 
-from blogarchive.dates import find_date_in
+from blogarchive.dates import find_date_in, parse_date
 from blogarchive.profiles import ListingRules
 from blogarchive.urls import looks_like_page, same_site
 
@@ -99,7 +99,9 @@ def _read_card(card: HtmlElement, url: str) -> Card | None:
         date_text = _text(el) or el.get("datetime")
         break
     if date_text is None:
-        date_text = next((t for b in blocks if find_date_in(t := _text(b))), None)
+        texts = [_text(b) for b in blocks]
+        # a block that is only a date first (fast), then a date inside a short label (slower search)
+        date_text = next((t for t in texts if parse_date(t)), None) or next((t for t in texts if find_date_in(t)), None)
     if date_text is None:
         return None  # a card states its date; a link without one is navigation
     heading = next((el for el in card.iter(*_HEADINGS)), None)
