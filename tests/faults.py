@@ -9,13 +9,13 @@ from __future__ import annotations
 import gzip
 import socket
 import struct
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from blogarchive.demo.server import run_server
 from blogarchive.demo.site import Page
 
 Fault = Callable[[BaseHTTPRequestHandler, Page], None]
@@ -190,18 +190,8 @@ def serve_faults(routes: Routes) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
-    server.request_queue_size = 128  # the default 5 makes concurrent connects wait for SYN retries
-    server.server_bind()
-    server.server_activate()
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with run_server(Handler) as url:
+        yield url
 
 
 def apply(case: FaultCase, routes: Routes, post_path: str) -> None:

@@ -18,3 +18,14 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         cwd=cwd,
         timeout=300,
     )
+
+
+def archived_posts(db: Path) -> list[dict]:
+    """Every post in the archive at *db*, as the exports see them."""
+    from blogarchive.storage import Archive
+
+    archive = Archive(db, create=False)
+    try:
+        return list(archive.posts())
+    finally:
+        archive.close()

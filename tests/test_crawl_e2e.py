@@ -14,8 +14,8 @@ import pytest
 
 from blogarchive.demo.server import serve
 from blogarchive.demo.site import DemoPost, Page
-from blogarchive.storage import JSON_FIELDS, Archive
-from tests.helpers import ROOT, run_cli
+from blogarchive.storage import JSON_FIELDS
+from tests.helpers import ROOT, archived_posts, run_cli
 
 NAV_AND_FOOTER = [
     "Book an appointment", "Lantern Way", "All rights reserved", "Stay in touch", "Recent Posts", "Ready to talk?",
@@ -29,12 +29,7 @@ def crawled(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     return db, result
 
 
-def _rows(db: Path) -> list[dict]:
-    archive = Archive(db, create=False)
-    try:
-        return list(archive.posts())
-    finally:
-        archive.close()
+_rows = archived_posts
 
 
 def test_every_post_found_once_with_exact_fields(crawled, base_url: str, posts: list[DemoPost]) -> None:

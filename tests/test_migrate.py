@@ -19,7 +19,7 @@ from blogarchive.export import write_export
 from blogarchive.export_wxr import NS
 from blogarchive.paths import ExportError, inside, post_slug
 from blogarchive.storage import Archive
-from tests.helpers import run_cli
+from tests.helpers import archived_posts, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +32,7 @@ def archive_db(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple
     return db, assets
 
 
-def _posts(db: Path) -> list[dict]:
-    archive = Archive(db, create=False)
-    try:
-        return list(archive.posts())
-    finally:
-        archive.close()
+_posts = archived_posts
 
 
 def _wp(prefix: str, name: str) -> str:

@@ -75,12 +75,19 @@ def serve(pages: Mapping[str, Page], port: int = 0, log: list[tuple[str, str, in
     Pages carry an ETag and answer a matching If-None-Match with 304, like a
     real server; *log*, if given, receives (method, path, status) per request.
     """
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(pages, log), bind_and_activate=False)
+    with run_server(_handler_for(pages, log), port) as url:
+        yield url
+
+
+@contextmanager
+def run_server(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """Run *handler* on 127.0.0.1 in a background thread; yield the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler, bind_and_activate=False)
     server.request_queue_size = 128  # the default 5 makes concurrent connects wait for SYN retries
     server.server_bind()
     server.server_activate()
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name="fixture-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
