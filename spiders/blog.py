@@ -23,6 +23,7 @@ all of that off.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ from blogarchive.encoding import decode_page
 from blogarchive.evidence import Claim, DateStyle
 from blogarchive.extract import parse_html, parse_post
 from blogarchive.items import GoneItem, PostItem, UnchangedItem
-from blogarchive.listing import Card, parse_listing
+from blogarchive.listing import Card, Listing, parse_listing
 from blogarchive.merge import merge
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
 from blogarchive.storage import Archive
@@ -295,9 +296,16 @@ class BlogSpider(scrapy.Spider):
         tree.make_links_absolute(response.url, handle_failures="discard")
         self.feeds.update(feed_urls(html, response.url))
         profile = self.profile
-        listing = parse_listing(tree, response.url, profile.listing if profile else None)
         source = response.meta.get("source", "link")
-        verdict = classify(page_evidence(tree, len(listing.cards)), source in _STRONG, self.learner, response.url)
+        evidence = page_evidence(tree, cards=0)
+        if source in _STRONG and classify(evidence, True, self.learner, response.url) == "post":
+            # a card's, feed's or post sitemap's page that does not deny being a post is one
+            # whatever dated links it shows: no need to read them as cards (the costly part)
+            listing, verdict = Listing(cards=[], next_pages=[]), "post"
+        else:
+            listing = parse_listing(tree, response.url, profile.listing if profile else None)
+            evidence = dataclasses.replace(evidence, cards=len(listing.cards))
+            verdict = classify(evidence, source in _STRONG, self.learner, response.url)
         # A listing that shows no post this crawl has not met leads nowhere new: its
         # pager and archive links are not followed (endless calendars, pagination traps).
         fresh = {canonical_url(c.url) for c in listing.cards} - self.cards_seen

@@ -11,6 +11,15 @@ from blogarchive.demo.site import DemoPost, Page
 from tests.helpers import run_cli
 
 
+def test_the_readme_documents_every_command() -> None:
+    from blogarchive.cli import main
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in main.commands:
+        assert f"`{name}" in readme, name
+
+
 def test_help_documents_every_command() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
