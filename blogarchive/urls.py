@@ -27,7 +27,11 @@ def canonical_url(url: str) -> str:
     if _INDEX_FILE.search(parts.path):
         # /posts/x/index.html is /posts/x/ on every static host
         url = parts._replace(path=_INDEX_FILE.sub("/", parts.path)).geturl()
-    return normalize_url(url, strict=False, trailing_slash=False)
+    canon = urlsplit(normalize_url(url, strict=False, trailing_slash=False))
+    if len(canon.path) > 1 and canon.path.endswith("/"):
+        # courlan keeps the slash when a query follows: one form either way
+        canon = canon._replace(path=canon.path.rstrip("/") or "/")
+    return canon.geturl()
 
 
 def check_start_url(url: str) -> str:

@@ -14,6 +14,7 @@ from blogarchive.urls import BadURLError, canonical_url, check_start_url, is_loo
         ("http://127.0.0.1:8000/blog?page=2", "http://127.0.0.1:8000/blog?page=2"),
         ("https://example.com/", "https://example.com/"),
         ("https://example.com/posts/a-post/index.html", "https://example.com/posts/a-post"),
+        ("https://example.com/blog/?page=2&utm_source=x", "https://example.com/blog?page=2"),
         ("https://example.com/index.html", "https://example.com/"),
         ("https://example.com/p?mc_cid=1&mc_eid=2&gclid=3&ref=x&id=7", "https://example.com/p?id=7"),
     ],
