@@ -58,6 +58,15 @@ class TemplateLearner:
     def __init__(self, pages: int = 0, counts: Counter[str] | None = None) -> None:
         self.pages = pages
         self.counts: Counter[str] = counts or Counter()
+        # a post page is observed, then cleaned: its blocks are hashed once for both
+        self._last: tuple[HtmlElement, dict[str, HtmlElement]] | None = None
+
+    def _keys(self, tree: HtmlElement) -> dict[str, HtmlElement]:
+        if self._last is not None and self._last[0] is tree:
+            return self._last[1]
+        keys = block_keys(tree)
+        self._last = (tree, keys)
+        return keys
 
     @property
     def ready(self) -> bool:
@@ -66,14 +75,15 @@ class TemplateLearner:
     def observe(self, tree: HtmlElement) -> None:
         """Count one post page (before anything is removed from it)."""
         self.pages += 1
-        self.counts.update(block_keys(tree).keys())
+        self.counts.update(self._keys(tree).keys())
 
     def drop(self, tree: HtmlElement) -> int:
         """Remove template blocks from *tree* in place; return how many went."""
         if not self.ready:
             return 0
         floor = SHARE * self.pages
-        flagged = [el for key, el in block_keys(tree).items() if self.counts[key] >= floor]
+        keys, self._last = self._keys(tree), None  # the tree changes below: forget its hashes
+        flagged = [el for key, el in keys.items() if self.counts[key] >= floor]
         chosen = set(flagged)
         dropped = 0
         for el in flagged:
