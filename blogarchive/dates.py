@@ -39,6 +39,18 @@ def _parser(languages: tuple[str, ...], date_order: str | None) -> DateDataParse
     return DateDataParser(languages=list(languages), settings=settings)
 
 
+@lru_cache(maxsize=8192)  # the same labels recur on every page of a site: parse each once
+def _absolute(text: str, languages: tuple[str, ...], date_order: str | None) -> tuple[datetime, bool] | None:
+    """(moment, has a time) for *text* that states an absolute date, else None."""
+    try:
+        found = _parser(languages, date_order).get_date_data(text, _FORMATS)
+    except (ValueError, OverflowError):  # dateparser raises these on odd numerals
+        return None
+    if found.date_obj is None or found.period not in ("day", "time"):
+        return None
+    return found.date_obj, found.period == "time"
+
+
 def parse_date(text: str | None, languages: tuple[str, ...] = ("en",), date_order: str | None = None) -> str | None:
     """Return the ISO date (YYYY-MM-DD) that *text* states, or None if it states none."""
     if not text:
@@ -46,13 +58,8 @@ def parse_date(text: str | None, languages: tuple[str, ...] = ("en",), date_orde
     text = " ".join(text.split())
     if not text or len(text) > _MAX_DATE_TEXT or not _DIGIT.search(text):
         return None
-    try:
-        found = _parser(languages, date_order).get_date_data(text, _FORMATS)
-    except (ValueError, OverflowError):  # dateparser raises these on odd numerals
-        return None
-    if found.date_obj is None or found.period not in ("day", "time"):
-        return None
-    return found.date_obj.date().isoformat()
+    hit = _absolute(text, languages, date_order)
+    return hit[0].date().isoformat() if hit else None
 
 
 @lru_cache(maxsize=4096)
@@ -114,20 +121,22 @@ def parse_timestamp(
         pass
     if len(text) > 2 * _MAX_DATE_TEXT or (not _DIGIT.search(text) and fetched is None):
         return None
+    hit = _absolute(text, languages, date_order) if _DIGIT.search(text) else None
+    if hit is not None:
+        return _iso(hit[0], hit[1], tz)
+    if day := find_date_in(text, languages, date_order):
+        return day  # a date inside a label: "Posted on 5 May 2025"
+    relative = _RELATIVE_EN.search(text) or set(languages) - {"en"}
+    if not (fetched and relative and len(text) <= _MAX_RELATIVE_TEXT):
+        return None
     try:
-        found = _parser(languages, date_order).get_date_data(text) if _DIGIT.search(text) else None
-        if (found is None or found.date_obj is None) and (day := find_date_in(text, languages, date_order)):
-            return day  # a date inside a label: "Posted on 5 May 2025"
-        relative = _RELATIVE_EN.search(text) or set(languages) - {"en"}
-        if (found is None or found.date_obj is None) and fetched and relative and len(text) <= _MAX_RELATIVE_TEXT:
-            relative = DateDataParser(
-                languages=list(languages),
-                settings={"PARSERS": ["relative-time"], "RELATIVE_BASE": fetched.replace(tzinfo=None),
-                          "RETURN_TIME_AS_PERIOD": True, "PREFER_DATES_FROM": "past"},
-            )  # fmt: skip
-            found = relative.get_date_data(text)
+        found = DateDataParser(
+            languages=list(languages),
+            settings={"PARSERS": ["relative-time"], "RELATIVE_BASE": fetched.replace(tzinfo=None),
+                      "RETURN_TIME_AS_PERIOD": True, "PREFER_DATES_FROM": "past"},
+        ).get_date_data(text)  # fmt: skip
     except (ValueError, OverflowError):  # dateparser raises these on odd numerals
         return None
-    if found is None or found.date_obj is None or found.period not in ("day", "time"):
+    if found.date_obj is None or found.period not in ("day", "time"):
         return None
     return _iso(found.date_obj, found.period == "time", tz)
