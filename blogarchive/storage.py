@@ -313,11 +313,6 @@ class Archive:
     def known_assets(self) -> dict[str, dict[str, Any]]:
         return {row["url"]: {"path": row["path"], "checksum": row["checksum"]} for row in self.db["assets"].rows}
 
-    def assets_of(self, post_url: str) -> dict[str, str]:
-        """Original URL → stored path of the files a post uses."""
-        rows = self.db.query("select url, path from assets where post_url = ?", [post_url])
-        return {row["url"]: row["path"] for row in rows}
-
     def load_template(self) -> TemplateLearner:
         """The site template learned by earlier crawls of this archive."""
         counts = Counter({row["key"]: row["count"] for row in self.db["template"].rows})
