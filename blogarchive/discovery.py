@@ -5,7 +5,6 @@ Fetching is the spider's job; these are the pure decisions it makes on what it f
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from trafilatura.feeds import FeedParameters, determine_feed, find_links
 
+from blogarchive.evidence import jsonld_objects, jsonld_types
 from blogarchive.urls import looks_like_page, same_site
 
 # Sitemaps that list pages, taxonomies, authors or shop items rather than posts, by the
@@ -154,34 +154,10 @@ class Evidence:
         return bool(self.jsonld_types & PAGE_TYPES) or self.og_type in {"website", "profile", "blog"}
 
 
-def _jsonld_types(tree: HtmlElement) -> frozenset[str]:
-    types: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            kind = node.get("@type")
-            for t in kind if isinstance(kind, list) else [kind]:
-                if isinstance(t, str):
-                    types.add(t.rsplit("/", 1)[-1])
-            for value in node.values():
-                if isinstance(value, (dict, list)):
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            walk(json.loads(script.text or ""))
-        except (ValueError, RecursionError):
-            continue  # a broken JSON-LD block is no evidence either way
-    # Yoast lists the WebPage that holds an Article: the Article is what the page is.
-    return frozenset(types)
-
-
 def page_evidence(tree: HtmlElement, cards: int) -> Evidence:
     og = tree.xpath('string(//meta[@property="og:type"]/@content)').strip().lower() or None
-    return Evidence(jsonld_types=_jsonld_types(tree), og_type=og, cards=cards)
+    types = frozenset(t for obj in jsonld_objects(tree) for t in jsonld_types(obj))
+    return Evidence(jsonld_types=types, og_type=og, cards=cards)
 
 
 def classify(evidence: Evidence, strong_source: bool, learner: ShapeLearner, url: str) -> str:

@@ -62,7 +62,8 @@ class DateStyle:
         return parse_timestamp(text, self.languages, self.date_order, self.timezone, self.fetched)
 
 
-def _jsonld_objects(tree: HtmlElement) -> Iterator[dict]:
+def jsonld_objects(tree: HtmlElement) -> Iterator[dict]:
+    """Every object in the page's JSON-LD blocks, nested ones included; broken blocks skipped."""
     def walk(node: object) -> Iterator[dict]:
         if isinstance(node, dict):
             yield node
@@ -79,9 +80,10 @@ def _jsonld_objects(tree: HtmlElement) -> Iterator[dict]:
             continue
 
 
-def _types(obj: dict) -> set[str]:
+def jsonld_types(obj: dict) -> set[str]:
+    """An object's @type names ("BlogPosting", also when written as a schema.org URL)."""
     kind = obj.get("@type")
-    return {t for t in (kind if isinstance(kind, list) else [kind]) if isinstance(t, str)}
+    return {t.rsplit("/", 1)[-1] for t in (kind if isinstance(kind, list) else [kind]) if isinstance(t, str)}
 
 
 def page_claims(tree: HtmlElement, url: str, style: DateStyle) -> list[Claim]:
@@ -92,9 +94,9 @@ def page_claims(tree: HtmlElement, url: str, style: DateStyle) -> list[Claim]:
         if isinstance(raw, str) and (value := style.read(raw)):
             claims.append(Claim(kind, source, value, raw.strip()))
 
-    objects = list(_jsonld_objects(tree))
+    objects = list(jsonld_objects(tree))
     # the Article's own dates before those of any WebPage or WebSite around it
-    for obj in sorted(objects, key=lambda o: not (_types(o) & _ARTICLE_TYPES)):
+    for obj in sorted(objects, key=lambda o: not (jsonld_types(o) & _ARTICLE_TYPES)):
         add("published", "jsonld", obj.get("datePublished"))
         add("modified", "jsonld", obj.get("dateModified"))
     for meta in tree.xpath("//meta[@content]"):
