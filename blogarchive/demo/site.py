@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 from importlib import resources
 from urllib.parse import quote
@@ -81,6 +81,25 @@ def load_posts(limit: int | None = None) -> list[DemoPost]:
         posts.append(_with_body(post))
     return sorted(posts, key=lambda p: p.date, reverse=True)
 
+
+
+def synthetic_posts(n: int, newest: date = date(2026, 11, 1)) -> list[DemoPost]:
+    """n posts for benchmarks, newest first, one a day: the bundled posts' topics and
+    authors reused, each with its own slug, title, excerpt and body."""
+    base = load_posts()
+    posts = []
+    for i in range(n):
+        model = base[i % len(base)]
+        post = DemoPost(
+            slug=f"{model.slug}-{i + 1}",
+            title=f"{model.title}, part {i + 1}",
+            date=newest - timedelta(days=i),
+            excerpt=f"{model.excerpt} Note {i + 1} in the series.",
+            topic=model.topic,
+            author=model.author,
+        )
+        posts.append(_with_body(post))
+    return posts
 
 # Sentence pools for the generated bodies; {topic} is filled per post.
 _OPENERS = [
