@@ -2,4 +2,6 @@
 
 from blogarchive.cli import main
 
-main()
+# guarded: worker processes import the main module under another name
+if __name__ == "__main__":
+    main()

@@ -143,6 +143,10 @@ def crawl(
     elif summary.warnings:  # cron mails what a quiet run prints: make drift visible there
         for warning in summary.warnings:
             click.echo(f"blogarchive: warning: {warning}", err=True)
+    if summary.finish_reason == "shutdown":
+        # Ctrl-C or SIGTERM: what was committed stays; the next run carries on
+        console.print("interrupted: posts archived before the stop are kept; run again to finish", style="yellow")
+        sys.exit(130)
     if summary.found == 0:
         console.print(f"no posts found at {summary.start_url}: is it the blog's address?", style="yellow")
     if summary.finish_reason == "closespider_pagecount":

@@ -28,6 +28,9 @@ _MAX_DATE_TEXT = 40
 # general parsers (which still run when none fits).
 _FORMATS = ["%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%A, %B %d, %Y"]
 _DIGIT = re.compile(r"\d")
+# A full date in words still has two numbers (day and year): pager links ("2"), counts
+# ("12 comments") and prices fail this before dateparser's search is asked.
+_NUMBERS = re.compile(r"\d+")
 
 
 @lru_cache(maxsize=8)
@@ -68,12 +71,13 @@ def is_date_text(text: str | None) -> bool:
     return parse_date(text) is not None
 
 
+@lru_cache(maxsize=8192)  # labels recur on every page of a site
 def find_date_in(text: str | None, languages: tuple[str, ...] = ("en",), date_order: str | None = None) -> str | None:
     """The one full date inside a short label like 'Posted on May 5, 2025', or None.
 
     Slower than parse_date (dateparser's search), so only for a few labels per page.
     """
-    if not text or len(text) > 2 * _MAX_DATE_TEXT or not _DIGIT.search(text):
+    if not text or len(text) > 2 * _MAX_DATE_TEXT or len(_NUMBERS.findall(text)) < 2:
         return None
     exact = parse_date(text, languages, date_order)
     if exact:

@@ -64,6 +64,7 @@ class DateStyle:
 
 def jsonld_objects(tree: HtmlElement) -> Iterator[dict]:
     """Every object in the page's JSON-LD blocks, nested ones included; broken blocks skipped."""
+
     def walk(node: object) -> Iterator[dict]:
         if isinstance(node, dict):
             yield node

@@ -27,7 +27,7 @@ from trafilatura.xml import xmltotxt
 from blogarchive.encoding import decode_page
 from blogarchive.evidence import Claim, DateStyle, choose, page_claims
 from blogarchive.profiles import ArticleRules, Profile
-from blogarchive.template import TemplateLearner
+from blogarchive.template import TemplateView
 from blogarchive.urls import same_site
 from blogarchive.widgets import WidgetEntry, drop_dated_link_lists
 
@@ -182,14 +182,16 @@ def parse_post(
     url: str,
     profile: Profile | None = None,
     *,
-    template: TemplateLearner | None = None,
+    template: TemplateView | None = None,
     style: DateStyle | None = None,
+    blocks: dict[str, HtmlElement] | None = None,
 ) -> Article | None:
     """Extract an article page fetched from *url*; None when it holds no article text.
 
     A profile's article rules drop elements and pick title, date, author and
     body by CSS selector; *style* reads dates (languages, order, time zone,
-    fetch time); *template* removes the blocks the site repeats on every post.
+    fetch time); *template* removes the blocks the site repeats on every post
+    (*blocks*: the tree's template.block_keys, if already worked out).
     A tree passed in is modified.
     """
     tree = html if isinstance(html, HtmlElement) else parse_html(html, url)
@@ -199,7 +201,7 @@ def parse_post(
     style = style or DateStyle(*((profile.languages, profile.date_order) if profile else ()))
     title, author = _selected_text(tree, rules.title), _selected_text(tree, rules.author)
     profile_date = style.read(_selected_text(tree, rules.date))
-    template_removed = template.drop(tree) if template is not None else 0
+    template_removed = template.drop(tree, blocks) if template is not None else 0
     for selector in rules.drop:
         for el in tree.cssselect(selector):
             el.drop_tree()

@@ -34,6 +34,10 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 
+# Items processed at once per response: a page yields a post and a few requests, and
+# Scrapy starts this many tasks for each response's output whatever it holds.
+CONCURRENT_ITEMS = 16
+
 COOKIES_ENABLED = False
 # No listening ports: a nightly job needs no remote console.
 TELNETCONSOLE_ENABLED = False
@@ -65,5 +69,10 @@ BLOGARCHIVE_BATCH_SIZE = 100
 BLOGARCHIVE_STOP_AFTER = 10
 # Where downloaded images and PDFs go (content-addressed); empty: not downloaded.
 BLOGARCHIVE_ASSETS_DIR = ""
+# Processes that read pages (parse, extract) while Scrapy fetches: -1 is one per core
+# when politeness is off (DOWNLOAD_DELAY 0), none otherwise; 0 reads them in-process.
+BLOGARCHIVE_WORKERS = -1
+# The pool opens after this many pages: a small blog is done before workers would start.
+BLOGARCHIVE_POOL_AFTER = 100
 # Set by the CLI when it already holds the archive's lock.
 BLOGARCHIVE_LOCK_HELD = False

@@ -310,6 +310,17 @@ class Archive:
         sql = "select count(*) from posts where date_conflicts is not null and date_conflicts not in ('', '[]')"
         return self.db.execute(sql).fetchone()[0]
 
+    def record_sitemap_lastmods(self, lastmods: dict[str, str], since: str) -> int:
+        """Store the sitemap's lastmod of each post seen (fetched or answered 304) since *since*:
+        a later crawl skips the post while its lastmod stays the same.  A post not seen is
+        left alone, so that a change the sitemap announces is still fetched next time."""
+        rows = [(lastmod, url, since) for url, lastmod in lastmods.items()]
+        with self.db.atomic():
+            cursor = self.db.conn.executemany(
+                "update posts set sitemap_lastmod = ? where url = ? and last_seen >= ? and removed_at is null", rows
+            )
+        return cursor.rowcount
+
     def known_assets(self) -> dict[str, dict[str, Any]]:
         return {row["url"]: {"path": row["path"], "checksum": row["checksum"]} for row in self.db["assets"].rows}
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
@@ -29,27 +31,59 @@ _BLOCKS = {
 }  # fmt: skip
 
 
-def _place(el: HtmlElement) -> str:
-    """Where an element sits: its tag and classes, and its ancestors', up to <body>."""
-    parts = []
-    node: HtmlElement | None = el
-    while node is not None and node.tag not in ("body", "html"):
-        classes = ".".join(sorted((node.get("class") or "").split()))
-        parts.append(f"{node.tag}.{classes}" if classes else str(node.tag))
-        node = node.getparent()
-    return ">".join(reversed(parts))
+def _place(el: HtmlElement, known: dict[HtmlElement, str]) -> str:
+    """Where an element sits: its tag and classes, and its ancestors', up to <body>.
+
+    known: places already worked out on this page, so that each ancestor is named once.
+    """
+    if el.tag in ("body", "html"):
+        return ""
+    if (place := known.get(el)) is None:
+        classes = ".".join(sorted((el.get("class") or "").split()))
+        own = f"{el.tag}.{classes}" if classes else str(el.tag)
+        parent = el.getparent()
+        above = _place(parent, known) if parent is not None else ""
+        place = known[el] = f"{above}>{own}" if above else own
+    return place
 
 
 def block_keys(tree: HtmlElement) -> dict[str, HtmlElement]:
     """Each block of the page's body by its key: a hash of its place and text."""
     keys: dict[str, HtmlElement] = {}
+    places: dict[HtmlElement, str] = {}
     body = tree.find("body")
     for el in (body if body is not None else tree).iter(*_BLOCKS):
         text = " ".join(el.text_content().split())
         if _MIN_TEXT <= len(text) <= _MAX_TEXT:
-            digest = hashlib.blake2b(f"{_place(el)}\n{text}".encode(), digest_size=12).hexdigest()
+            digest = hashlib.blake2b(f"{_place(el, places)}\n{text}".encode(), digest_size=12).hexdigest()
             keys.setdefault(digest, el)
     return keys
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    """The template as learned at one moment: the keys of its blocks.  Small and
+    picklable, so that a page can be cleaned in another process."""
+
+    flagged: frozenset[str] = frozenset()
+
+    def drop(self, tree: HtmlElement, keys: dict[str, HtmlElement] | None = None) -> int:
+        """Remove template blocks from *tree* in place; return how many went.
+
+        keys: the tree's `block_keys`, when the caller has them already.
+        """
+        if not self.flagged:
+            return 0
+        keys = block_keys(tree) if keys is None else keys
+        chosen = {el for key, el in keys.items() if key in self.flagged}
+        dropped = 0
+        for el in chosen:
+            # only the outermost of nested template blocks; never the page's title
+            if any(a in chosen for a in el.iterancestors()) or el.find(".//h1") is not None:
+                continue
+            el.drop_tree()
+            dropped += 1
+        return dropped
 
 
 class TemplateLearner:
@@ -58,41 +92,33 @@ class TemplateLearner:
     def __init__(self, pages: int = 0, counts: Counter[str] | None = None) -> None:
         self.pages = pages
         self.counts: Counter[str] = counts or Counter()
-        # a post page is observed, then cleaned: its blocks are hashed once for both
-        self._last: tuple[HtmlElement, dict[str, HtmlElement]] | None = None
+        self._flagged: set[str] | None = None  # the template's keys, computed when first asked
 
-    def _keys(self, tree: HtmlElement) -> dict[str, HtmlElement]:
-        if self._last is not None and self._last[0] is tree:
-            return self._last[1]
-        keys = block_keys(tree)
-        self._last = (tree, keys)
-        return keys
+    def _floor(self) -> float:
+        return SHARE * self.pages
 
     @property
     def ready(self) -> bool:
         return self.pages >= MIN_PAGES
 
-    def observe(self, tree: HtmlElement) -> None:
-        """Count one post page (before anything is removed from it)."""
+    def observe(self, keys: Iterable[str]) -> None:
+        """Count one post page by its block keys (`block_keys`, before anything is removed)."""
+        keys = set(keys)
         self.pages += 1
-        self.counts.update(self._keys(tree).keys())
+        self.counts.update(keys)
+        if self._flagged is not None:
+            # the floor only rises: only this page's blocks can join, only flagged ones can leave
+            floor = self._floor()
+            self._flagged = {key for key in self._flagged | keys if self.counts[key] >= floor}
 
-    def drop(self, tree: HtmlElement) -> int:
-        """Remove template blocks from *tree* in place; return how many went."""
+    def view(self) -> TemplateView:
+        """The blocks on at least SHARE of the pages seen; none until MIN_PAGES pages."""
         if not self.ready:
-            return 0
-        floor = SHARE * self.pages
-        keys, self._last = self._keys(tree), None  # the tree changes below: forget its hashes
-        flagged = [el for key, el in keys.items() if self.counts[key] >= floor]
-        chosen = set(flagged)
-        dropped = 0
-        for el in flagged:
-            # only the outermost of nested template blocks; never the page's title
-            if any(a in chosen for a in el.iterancestors()) or el.find(".//h1") is not None:
-                continue
-            el.drop_tree()
-            dropped += 1
-        return dropped
+            return TemplateView()
+        if self._flagged is None:
+            floor = self._floor()
+            self._flagged = {key for key, n in self.counts.items() if n >= floor}
+        return TemplateView(frozenset(self._flagged))
 
     def state(self) -> tuple[int, Counter[str]]:
         """What to keep between crawls: page count and the blocks seen at least twice."""

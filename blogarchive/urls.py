@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import urldefrag, urlsplit
 
 from courlan import normalize_url
@@ -19,6 +20,7 @@ class BadURLError(ValueError):
     """A URL the crawler cannot start from."""
 
 
+@lru_cache(maxsize=65536)  # a crawl asks for the same few thousand URLs again and again
 def canonical_url(url: str) -> str:
     """One spelling per page: lower-case scheme and host, no default port, no fragment,
     no tracking parameters, sorted query, no trailing slash except the root."""
@@ -58,14 +60,14 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=65536)
+def _site_host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
 def same_site(url: str, other: str) -> bool:
     """True when both URLs are on the same host (ignoring a leading www.)."""
-
-    def host(u: str) -> str:
-        h = (urlsplit(u).hostname or "").lower()
-        return h.removeprefix("www.")
-
-    return host(url) == host(other)
+    return _site_host(url) == _site_host(other)
 
 
 def looks_like_page(url: str) -> bool:

@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 
 from blogarchive.items import GoneItem, PostItem, UnchangedItem
 from blogarchive.lock import archive_lock
-from blogarchive.storage import Archive, Batch
+from blogarchive.storage import Archive, Batch, utc_now
 
 
 class StorePipeline:
@@ -44,10 +44,12 @@ class StorePipeline:
             self._lock = archive_lock(self.db_path)
             self._lock.__enter__()
         self.archive = Archive(self.db_path)
+        self.opened_at = utc_now()
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PostItem):
-            self.batch.records.append(dataclasses.asdict(item))
+            # shallow: the item's lists and dicts are not touched again (asdict would copy them deeply)
+            self.batch.records.append({f.name: getattr(item, f.name) for f in dataclasses.fields(item)})
         elif isinstance(item, UnchangedItem):
             self.batch.unchanged.append(item.url)
         elif isinstance(item, GoneItem):
@@ -66,6 +68,8 @@ class StorePipeline:
             if redirects:
                 added = self.archive.add_aliases(redirects)
                 self.crawler.stats.set_value("blogarchive/aliases_added", added)
+            if lastmods := getattr(spider, "sitemap_lastmods", None):
+                self.archive.record_sitemap_lastmods(lastmods, self.opened_at)
             # other posts' widgets dated these posts: cross-check the stored dates
             conflicting = self.archive.cross_check(getattr(spider, "widget_claims", {}))
             self.crawler.stats.set_value("blogarchive/date_conflicts", conflicting)

@@ -23,6 +23,7 @@ all of that off.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -45,20 +46,16 @@ from twisted.python.failure import Failure
 
 from blogarchive.discovery import (
     ShapeLearner,
-    archive_links,
     classify,
     feed_items,
-    feed_urls,
     next_feed_page,
-    page_evidence,
     sitemap_kind,
 )
-from blogarchive.encoding import decode_page
 from blogarchive.evidence import Claim, DateStyle
-from blogarchive.extract import parse_html, parse_post
 from blogarchive.items import GoneItem, PostItem, UnchangedItem
-from blogarchive.listing import Card, Listing, parse_listing
+from blogarchive.listing import Card
 from blogarchive.merge import merge
+from blogarchive.pagework import PageFacts, PagePool, PageTask, pool_size
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
 from blogarchive.storage import Archive
 from blogarchive.template import TemplateLearner
@@ -113,11 +110,15 @@ class _FetchInfo:
 
 @dataclass
 class _Deferred:
+    """A fetched page the spider may read again: held posts, pages without a verdict."""
+
     url: str
-    html: str
+    body: bytes
+    content_type: str | None
     card: Card | None
     listing_url: str | None
     fetch: _FetchInfo
+    blocks: list[str] = dataclasses.field(default_factory=list)
 
 
 class BlogSpider(scrapy.Spider):
@@ -170,7 +171,9 @@ class BlogSpider(scrapy.Spider):
         self.feed_seen: set[str] = set()
         self.deferred: list[_Deferred] = []
         self.redirects: dict[str, str] = {}
+        self.sitemap_lastmods: dict[str, str] = {}  # stored at the end for the posts seen
         self.phase = 1
+        self.reader = PagePool(workers=0, start_after=0)  # in-process until the crawl's settings say otherwise
 
     def _default_profile(self) -> Profile | None:
         if not self.default_profile:
@@ -192,10 +195,13 @@ class BlogSpider(scrapy.Spider):
                 crawler.settings.set("CLOSESPIDER_PAGECOUNT", spider.max_pages, priority="spider")
         crawler.signals.connect(spider.on_response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
         settings = self.crawler.settings
+        workers = pool_size(settings.getint("BLOGARCHIVE_WORKERS"), settings.getfloat("DOWNLOAD_DELAY"))
+        self.reader = PagePool(workers, start_after=settings.getint("BLOGARCHIVE_POOL_AFTER"))
         if self.stop_after is None:
             self.stop_after = settings.getint("BLOGARCHIVE_STOP_AFTER")
         db_path = settings.get("BLOGARCHIVE_DB")
@@ -241,6 +247,11 @@ class BlogSpider(scrapy.Spider):
             cb_kwargs={"card": card, "listing_url": listing_url},
         )
 
+    def _unvisited(self, urls: list[str]) -> list[str]:
+        """Links not requested yet: a pager that lists every page number would otherwise
+        put each number's request through the duplicate filter on every index page."""
+        return [url for url in dict.fromkeys(urls) if canonical_url(url) not in self.visited]
+
     def _held(self, card: Card) -> bool:
         """True when the archive holds this card's post with the same title and date text."""
         known = self.known.get(canonical_url(card.url))
@@ -275,7 +286,21 @@ class BlogSpider(scrapy.Spider):
 
     # --- callbacks ------------------------------------------------------------
 
-    def parse_page(self, response: Response, card: Card | None, listing_url: str | None) -> Iterator[Any]:
+    def _task(self, page: _Deferred, strong: bool, extract: bool, is_post: bool = False) -> PageTask:
+        """What a page reader needs; `extract`: also extract the article if it is a post."""
+        return PageTask(
+            url=page.url,
+            body=page.body,
+            content_type=page.content_type,
+            strong=strong,
+            profile=self.profile,
+            style=self._style(),
+            extract=extract,
+            template=self.template.view(),
+            is_post=is_post,
+        )
+
+    async def parse_page(self, response: Response, card: Card | None, listing_url: str | None) -> AsyncIterator[Any]:
         """Any HTML page: a post, a listing, or a page that is neither."""
         if response.status == 304:
             self.crawler.stats.inc_value("blogarchive/not_modified")
@@ -287,25 +312,26 @@ class BlogSpider(scrapy.Spider):
         if not _is_html(response):
             self.logger.debug("not an HTML page: %s", response.url)
             return
-        # not response.text: pages that declare the wrong charset must still read right
-        html = decode_page(response.body, response.headers.get("Content-Type"))
-        tree = parse_html(html, response.url)
-        if tree is None:
+        content_type = response.headers.get("Content-Type")
+        page = _Deferred(
+            response.url,
+            response.body,
+            content_type.decode("latin-1") if content_type else None,
+            card,
+            listing_url,
+            _FetchInfo.of(response),
+        )
+        source = response.meta.get("source", "link")
+        strong = source in _STRONG
+        # the article is extracted in the same pass when the page may be a post and the
+        # template is known; otherwise later, once both are settled
+        facts = await self.reader.run(self._task(page, strong, extract=self.template.ready), urgent=not strong)
+        if not facts.parsed:
             self._failed(response.url, "empty or undecodable page")
             return
-        tree.make_links_absolute(response.url, handle_failures="discard")
-        self.feeds.update(feed_urls(html, response.url))
-        profile = self.profile
-        source = response.meta.get("source", "link")
-        evidence = page_evidence(tree, cards=0)
-        if source in _STRONG and classify(evidence, True, self.learner, response.url) == "post":
-            # a card's, feed's or post sitemap's page that does not deny being a post is one
-            # whatever dated links it shows: no need to read them as cards (the costly part)
-            listing, verdict = Listing(cards=[], next_pages=[]), "post"
-        else:
-            listing = parse_listing(tree, response.url, profile.listing if profile else None)
-            evidence = dataclasses.replace(evidence, cards=len(listing.cards))
-            verdict = classify(evidence, source in _STRONG, self.learner, response.url)
+        self.feeds.update(facts.feeds)
+        listing = facts.listing
+        verdict = classify(facts.evidence, strong, self.learner, response.url) if facts.evidence else "not"
         # A listing that shows no post this crawl has not met leads nowhere new: its
         # pager and archive links are not followed (endless calendars, pagination traps).
         fresh = {canonical_url(c.url) for c in listing.cards} - self.cards_seen
@@ -320,16 +346,17 @@ class BlogSpider(scrapy.Spider):
                 self.stopped_early = True
                 self.crawler.stats.set_value("blogarchive/stopped_early_at", response.url)
             elif leads_on:
-                for url in listing.next_pages:
+                for url in self._unvisited(listing.next_pages):
                     yield self._page(url, "index")
         # A post's own dated links are a recent-posts widget, not cards: not followed,
         # so that each post is requested first from its card on the index.
         if not self.stopped_early and leads_on:
-            for url in archive_links(tree, response.url):
+            for url in self._unvisited(facts.archive):
                 yield self._page(url, "archive")
-        page = _Deferred(response.url, html, card, listing_url, _FetchInfo.of(response))
+        page.blocks = facts.blocks
         if verdict == "post":
-            yield from self._take_post(page, tree)
+            async for item in self._take_post(page, facts if facts.extracted else None):
+                yield item
         elif verdict == "unknown":
             self.deferred.append(page)
 
@@ -346,36 +373,36 @@ class BlogSpider(scrapy.Spider):
         languages, order = (profile.languages, profile.date_order) if profile else (("en",), None)
         return DateStyle(languages, order, tz, datetime.now(UTC))
 
-    def _take_post(self, page: _Deferred, tree: Any = None) -> Iterator[PostItem]:
-        """A post page: learn the template from it, extract it (or hold it until the template is learned)."""
-        if tree is None:
-            tree = parse_html(page.html, page.url)
-            if tree is None:
-                return
-            tree.make_links_absolute(page.url, handle_failures="discard")
+    async def _take_post(self, page: _Deferred, facts: PageFacts | None = None) -> AsyncIterator[PostItem]:
+        """A post page: learn the template from it, extract it (or hold it until the template is learned).
+
+        facts: the page read with its article extracted, if it was.
+        """
         # the template counts each post once: nightly runs add only posts not archived
         # before; a --full run learns it afresh from every post
         if self.full or canonical_url(page.url) not in self.known:
-            self.template.observe(tree)
+            self.template.observe(page.blocks)
         if not self.template.ready:
             self.pending.append(page)
             return
-        yield from self._post(tree, page)
-        yield from self._flush_pending()
+        if facts is None:
+            facts = await self.reader.run(self._task(page, True, extract=True, is_post=True))
+        for item in self._post(facts, page):
+            yield item
+        async for item in self._flush_pending():
+            yield item
 
-    def _flush_pending(self) -> Iterator[PostItem]:
-        """Posts held while the template was being learned."""
+    async def _flush_pending(self) -> AsyncIterator[PostItem]:
+        """Posts held while the template was being learned, extracted side by side."""
         held, self.pending = self.pending, []
-        for page in held:
-            tree = parse_html(page.html, page.url)
-            if tree is not None:
-                tree.make_links_absolute(page.url, handle_failures="discard")
-                yield from self._post(tree, page)
+        tasks = [self.reader.run(self._task(page, True, extract=True, is_post=True)) for page in held]
+        for page, facts in zip(held, await asyncio.gather(*tasks), strict=True):
+            for item in self._post(facts, page):
+                yield item
 
-    def _post(self, tree: Any, page: _Deferred) -> Iterator[PostItem]:
+    def _post(self, facts: PageFacts, page: _Deferred) -> Iterator[PostItem]:
         url, fetch, style = page.url, page.fetch, self._style()
-        declared = tree.xpath('string(//link[@rel="canonical"]/@href)').strip()
-        article = parse_post(tree, url, self.profile, template=self.template, style=style)
+        article = facts.article
         if article is None:
             self._failed(url, "no article text found")
             return
@@ -388,6 +415,7 @@ class BlogSpider(scrapy.Spider):
         extra = [Claim("modified", "sitemap", lastmod, fetch.lastmod)] if (lastmod := style.read(fetch.lastmod)) else []
         item = merge(article, page.card, page.listing_url, style, extra)
         aliases = list(fetch.redirected_from)
+        declared = facts.canonical
         if declared and declared.startswith("http") and same_site(declared, url):
             # the site's own canonical URL is the post's key; what we fetched is an alias
             item.url = declared
@@ -398,16 +426,18 @@ class BlogSpider(scrapy.Spider):
         item.etag, item.http_last_modified, item.sitemap_lastmod = fetch.etag, fetch.last_modified, fetch.lastmod
         yield item
 
-    def flush_deferred(self, response: Response) -> Iterator[PostItem]:
+    async def flush_deferred(self, response: Response) -> AsyncIterator[PostItem]:
         """Phase 3: pages without a verdict, judged by the URL pattern known posts share;
         and posts still held because the site has too few to learn a template from."""
         undecided, self.deferred = self.deferred, []
         for page in undecided:
             if self.learner.is_post_shape(page.url):
-                yield from self._take_post(page)
+                async for item in self._take_post(page):
+                    yield item
             else:
                 self.logger.debug("not taken for a post: %s", page.url)
-        yield from self._flush_pending()
+        async for item in self._flush_pending():
+            yield item
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
@@ -433,6 +463,8 @@ class BlogSpider(scrapy.Spider):
                 if kind == "posts":
                     self.learner.add(loc)
                 lastmod = entry.get("lastmod")
+                if lastmod:
+                    self.sitemap_lastmods[canonical_url(loc)] = lastmod
                 known = self.known.get(canonical_url(loc))
                 if not self.full and lastmod and known and known["sitemap_lastmod"] == lastmod:
                     # the sitemap says it has not changed since we archived it
@@ -482,6 +514,9 @@ class BlogSpider(scrapy.Spider):
                 )
             )
             raise DontCloseSpider
+
+    def on_closed(self) -> None:
+        self.reader.close()
 
     def on_flush_error(self, failure: Failure) -> None:
         """The flush request itself failed: record the held pages as failed, never loop on them."""

@@ -4,7 +4,7 @@ import pytest
 
 from blogarchive.demo.site import SITE_NAME, DemoPost, Page
 from blogarchive.extract import parse_html, parse_post
-from blogarchive.template import TemplateLearner
+from blogarchive.template import TemplateLearner, TemplateView, block_keys
 
 BASE = "http://127.0.0.1:9"
 NAV_AND_FOOTER = [
@@ -20,15 +20,15 @@ NAV_AND_FOOTER = [
 
 
 @pytest.fixture(scope="module")
-def template(site: dict[str, Page], posts: list[DemoPost]) -> TemplateLearner:
+def template(site: dict[str, Page], posts: list[DemoPost]) -> TemplateView:
     """The demo site's template, learned from its post pages as a crawl would."""
     learner = TemplateLearner()
     for post in posts:
-        learner.observe(parse_html(site[post.path].body, BASE + post.path))
-    return learner
+        learner.observe(block_keys(parse_html(site[post.path].body, BASE + post.path)))
+    return learner.view()
 
 
-def _article(site: dict[str, Page], post: DemoPost, template: TemplateLearner | None = None):
+def _article(site: dict[str, Page], post: DemoPost, template: TemplateView | None = None):
     article = parse_post(site[post.path].body, BASE + post.path, template=template)
     assert article is not None
     return article
@@ -107,9 +107,9 @@ def test_the_learned_template_removes_what_trafilatura_keeps(site: dict[str, Pag
 def test_a_template_is_not_learned_from_too_few_pages(site: dict[str, Page], posts: list[DemoPost]) -> None:
     learner = TemplateLearner()
     for post in posts[:5]:
-        learner.observe(parse_html(site[post.path].body, BASE + post.path))
+        learner.observe(block_keys(parse_html(site[post.path].body, BASE + post.path)))
     assert not learner.ready
-    assert "Ready to talk?" in _article(site, posts[0], learner).body_text
+    assert "Ready to talk?" in _article(site, posts[0], learner.view()).body_text
 
 
 RICH_ARTICLE = """<html><head><title>Rich post</title></head><body><article><h1>Rich post</h1>

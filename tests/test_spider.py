@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
 import pytest
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Request
@@ -24,6 +28,15 @@ def _response(site: dict[str, Page], path: str, source: str = "start") -> HtmlRe
     return HtmlResponse(url, body=site[path].body, encoding="utf-8", request=request)
 
 
+def _collect(results: AsyncIterator[Any]) -> list[Any]:
+    """What an async callback yields, read to the end."""
+
+    async def read() -> list[Any]:
+        return [x async for x in results]
+
+    return asyncio.run(read())
+
+
 def _spider() -> ClinicSpider:
     spider = ClinicSpider.from_crawler(get_crawler(ClinicSpider), start_url=BASE + "/blog")
     spider.template = TemplateLearner(pages=MIN_PAGES)  # learned already (of nothing): posts are not held
@@ -31,7 +44,7 @@ def _spider() -> ClinicSpider:
 
 
 def test_index_callback_queues_cards_and_pages(site: dict[str, Page], posts: list[DemoPost]) -> None:
-    requests = list(_spider().parse_page(_response(site, "/blog"), card=None, listing_url=None))
+    requests = _collect(_spider().parse_page(_response(site, "/blog"), card=None, listing_url=None))
     cards = [r for r in requests if r.meta["source"] == "card"]
     pages = [r for r in requests if r.meta["source"] == "index"]
     assert [r.url for r in cards] == [BASE + p.path for p in posts[:10]]
@@ -43,7 +56,7 @@ def test_index_callback_queues_cards_and_pages(site: dict[str, Page], posts: lis
 def test_article_callback_takes_date_and_excerpt_from_the_card(site: dict[str, Page], posts: list[DemoPost]) -> None:
     post = posts[3]
     card = next(c for c in parse_listing(site["/blog"].body, BASE + "/blog").cards if c.url == BASE + post.path)
-    out = list(_spider().parse_page(_response(site, post.path, "card"), card=card, listing_url=BASE + "/blog"))
+    out = _collect(_spider().parse_page(_response(site, post.path, "card"), card=card, listing_url=BASE + "/blog"))
     (item,) = [x for x in out if isinstance(x, PostItem)]
     # the post's recent-posts widget is not followed as cards
     assert not [r for r in out if isinstance(r, Request) and r.meta.get("source") == "card"]

@@ -82,7 +82,6 @@ def load_posts(limit: int | None = None) -> list[DemoPost]:
     return sorted(posts, key=lambda p: p.date, reverse=True)
 
 
-
 def synthetic_posts(n: int, newest: date = date(2026, 11, 1)) -> list[DemoPost]:
     """n posts for benchmarks, newest first, one a day: the bundled posts' topics and
     authors reused, each with its own slug, title, excerpt and body."""
@@ -100,6 +99,7 @@ def synthetic_posts(n: int, newest: date = date(2026, 11, 1)) -> list[DemoPost]:
         )
         posts.append(_with_body(post))
     return posts
+
 
 # Sentence pools for the generated bodies; {topic} is filled per post.
 _OPENERS = [
