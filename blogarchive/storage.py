@@ -317,7 +317,10 @@ class Archive:
         rows = [(lastmod, url, since) for url, lastmod in lastmods.items()]
         with self.db.atomic():
             cursor = self.db.conn.executemany(
-                "update posts set sitemap_lastmod = ? where url = ? and last_seen >= ? and removed_at is null", rows
+                # only changed values: an update also rewrites the post's full-text index row
+                "update posts set sitemap_lastmod = ?1 where url = ?2 and last_seen >= ?3 and removed_at is null"
+                " and sitemap_lastmod is not ?1",
+                rows,
             )
         return cursor.rowcount
 

@@ -14,7 +14,7 @@ import pytest
 
 from blogarchive.demo.site import DemoPost, Page
 from blogarchive.evidence import DateStyle
-from blogarchive.pagework import PagePool, PageTask, analyse, pool_size
+from blogarchive.pagework import PageFacts, PagePool, PageTask, analyse, pool_size
 from tests.helpers import ROOT, archived_posts, run_cli
 
 BASE = "http://127.0.0.1:9"
@@ -28,7 +28,7 @@ def _tasks(site: dict[str, Page], posts: list[DemoPost]) -> list[PageTask]:
     ]
 
 
-def _fields(facts) -> tuple:  # noqa: ANN001 - PageFacts
+def _fields(facts: PageFacts) -> tuple:
     article = facts.article
     return (facts.blocks, facts.archive, article.title, article.body_text, article.body_html, article.published)
 

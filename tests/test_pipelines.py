@@ -117,3 +117,18 @@ def test_full_text_search_stays_in_sync(tmp_path: Path) -> None:
     assert [h["url"] for h in archive.search("lanterns")] == ["https://clinic.example/post"]
     archive.save_batch([_record(body_text="Notes on kites.")])
     assert archive.search("lanterns") == [] and len(archive.search("kites")) == 1
+
+
+def test_sitemap_lastmod_is_kept_only_for_posts_seen_in_the_crawl(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "s.db")
+    seen, unseen = "https://clinic.example/seen", "https://clinic.example/unseen"
+    archive.save_batch([_record(url=unseen)])
+    archive.db.execute("update posts set last_seen = '2000-01-01T00:00:00+00:00'")  # an earlier crawl
+    crawl_started = "2020-01-01T00:00:00+00:00"
+    archive.save_batch([_record(url=seen)])
+    lastmods = {seen: "2026-05-01", unseen: "2026-05-02"}
+    assert archive.record_sitemap_lastmods(lastmods, crawl_started) == 1
+    assert archive.record_sitemap_lastmods(lastmods, crawl_started) == 0  # unchanged: no write
+    stored = {post["url"]: post["sitemap_lastmod"] for post in archive.posts()}
+    # a post this crawl did not see keeps no lastmod: a change the sitemap announces is still fetched
+    assert stored == {seen: "2026-05-01", unseen: None}
