@@ -25,7 +25,7 @@ from blogarchive.export import FORMATS, TABULAR, Selection, export_rows, parse_f
 from blogarchive.lock import LockedError
 from blogarchive.paths import ExportError
 from blogarchive.profiles import ProfileError, load_profile
-from blogarchive.sites import CLINIC_BLOG_URL
+from blogarchive.sites import CLINIC_BLOG_URL, Site, SitesError, check_site_name, load_sites
 from blogarchive.storage import Archive, ArchiveError
 from blogarchive.urls import BadURLError, check_start_url
 
@@ -68,6 +68,20 @@ are crawled without delays; real sites get polite defaults (robots.txt, AutoThro
 @click.argument("url", required=False)
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite archive to create or update.")
 @click.option("--profile", help="Site profile to use: a name from data/sites/ or a path to a TOML file.")
+@click.option(
+    "--sites",
+    "sites_file",
+    type=click.Path(dir_okay=False),
+    help="A TOML file of [[site]] tables (name, start_url, profile): crawl each blog in turn into one archive.",
+)
+@click.option("--site", help="Name this blog in an archive of many (its posts and template carry the name).")
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="With --sites: crawl each blog with --workers processes sharing one frontier in this Redis.",
+)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker processes (--redis).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages (default 20000).")
 @click.option("--full", is_flag=True, help="Re-fetch and re-check every post: no conditional requests, no early stop.")
 @click.option(
@@ -90,6 +104,10 @@ def crawl(
     url: str | None,
     db: str,
     profile: str | None,
+    sites_file: str | None,
+    site: str | None,
+    redis_url: str | None,
+    workers: int,
     max_pages: int | None,
     full: bool,
     stop_after: int | None,
@@ -107,10 +125,35 @@ def crawl(
         if not sep or not name.isupper():
             raise Fatal(f"--set takes NAME=VALUE with an upper-case Scrapy setting name, not {pair!r}")
         overrides[name] = value
+    if sites_file:
+        if url or profile or site:
+            raise Fatal("--sites names each blog, its profile and name: give no URL, --profile or --site with it")
+        try:
+            sites = load_sites(Path(sites_file))
+        except SitesError as err:
+            raise Fatal(str(err)) from err
+        _check_writable(db)
+        if redis_url:
+            _crawl_distributed(
+                sites, db, redis_url, workers, max_pages, full, stop_after, assets, as_json, pairs=settings
+            )
+            return
+        passthrough = [f"--max-pages={max_pages}"] if max_pages else []
+        passthrough += [f"--stop-after={stop_after}"] if stop_after is not None else []
+        passthrough += ["--full"] * full + ["--assets", f"--assets-dir={assets_dir}"] * assets
+        passthrough += ["--quiet"] * quiet + ["--json"] * as_json + ["--verbose"] * verbose
+        passthrough += [arg for pair in settings for arg in ("-s", pair)]
+        from blogarchive.multisite import crawl_sites
+
+        sys.exit(crawl_sites(sites, db, passthrough, Console(stderr=True), quiet or as_json))
+    if redis_url:
+        raise Fatal("--redis crawls the blogs of a sites file: give --sites FILE")
     try:
+        if site:
+            check_site_name(site)
         chosen = load_profile(profile) if profile else None
         url = check_start_url(url) if url else None
-    except (BadURLError, ProfileError) as err:
+    except (BadURLError, ProfileError, SitesError) as err:
         raise Fatal(str(err)) from err
     if url is None and chosen is not None and chosen.start_url is None:
         raise Fatal(f"profile {chosen.name} has no start_url: give the blog's URL")
@@ -127,6 +170,7 @@ def crawl(
             max_pages=max_pages,
             full=full,
             stop_after=stop_after,
+            site=site,
             assets_dir=assets_dir if assets else None,
             overrides=overrides,
             console=console,
@@ -152,6 +196,49 @@ def crawl(
     if summary.finish_reason == "closespider_pagecount":
         console.print("stopped at the page cap (--max-pages): the archive may be incomplete", style="yellow")
     sys.exit(0 if summary.ok else 1)
+
+
+def _crawl_distributed(
+    sites: list[Site],
+    db: str,
+    redis_url: str,
+    workers: int,
+    max_pages: int | None,
+    full: bool,
+    stop_after: int | None,
+    assets: bool,
+    as_json: bool,
+    pairs: tuple[str, ...],
+) -> None:
+    """`crawl --sites F --redis URL`: each blog by several workers sharing a frontier."""
+    if assets:
+        raise Fatal("--assets is not available with --redis: download assets with a single-process crawl")
+    try:
+        from blogarchive.distributed import crawl_sites_distributed
+    except ImportError as err:
+        raise Fatal(f"--redis needs scrapy-redis: pip install 'blogarchive[distributed]' ({err})") from err
+
+    extra = [f"max_pages={max_pages}"] * bool(max_pages) + ["full=1"] * full
+    extra += [f"stop_after={stop_after}"] if stop_after is not None else []
+    args = [a for arg in extra for a in ("-a", arg)] + [a for pair in pairs for a in ("-s", pair)]
+    console = Console(stderr=True)
+
+    def emit(summary: dict) -> None:
+        if as_json:
+            click.echo(json.dumps(summary))
+            return
+        console.print(
+            f"site {summary['site']}: posts found {summary['found']}: new {summary['new']}, updated "
+            f"{summary['updated']}, unchanged {summary['unchanged']}; pages {summary['pages']}, errors "
+            f"{summary['errors']}, recovered {summary['recovered']}, {summary['seconds']:.1f} s",
+            highlight=False,
+        )
+
+    try:
+        status = crawl_sites_distributed(sites, db, redis_url, workers, args, emit)
+    except (ConnectionError, LockedError) as err:
+        raise Fatal(str(err)) from err
+    sys.exit(status)
 
 
 def _check_writable(db: str) -> None:

@@ -172,6 +172,7 @@ def run_crawl(
     max_pages: int | None = None,
     full: bool = False,
     stop_after: int | None = None,
+    site: str | None = None,
     assets_dir: str | None = None,
     console: Console | None = None,
     quiet: bool = False,
@@ -189,6 +190,7 @@ def run_crawl(
         "max_pages": str(max_pages) if max_pages else None,
         "full": "1" if full else None,
         "stop_after": str(stop_after) if stop_after is not None else None,
+        "site": site,
     }
     start_url = start_url or ClinicSpider.default_start_url
     console = console or Console(stderr=True)
@@ -238,18 +240,18 @@ def run_crawl(
     with archive_lock(db_path), progress:
         archive = Archive(db_path)
         try:
-            last_good = archive.last_good_run()
+            last_good = archive.last_good_run(start_url)
         finally:
             archive.close()
         process.crawl(crawler, **{k: v for k, v in spider_args.items() if v})
         process.start()
         summary = _summary(crawler, start_url, time.monotonic() - clock, full)
         _compare_with_last_good(summary, last_good)
-        _record_run(db_path, summary, started)
+        _record_run(db_path, summary, started, site)
     return summary
 
 
-def _record_run(db_path: str, summary: CrawlSummary, started: datetime) -> None:
+def _record_run(db_path: str, summary: CrawlSummary, started: datetime, site: str | None) -> None:
     archive = Archive(db_path)
     try:
         run = {k: v for k, v in asdict(summary).items() if k in RUNS_SCHEMA}
@@ -262,6 +264,7 @@ def _record_run(db_path: str, summary: CrawlSummary, started: datetime) -> None:
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "status": summary.status,
+            "site": site,
         })  # fmt: skip
     finally:
         archive.close()

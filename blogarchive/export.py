@@ -43,6 +43,7 @@ EXPORT_FIELDS = (
     "first_seen",
     "last_seen",
     "content_hash",
+    "site",  # last: added with sites files, after the columns scripts already read by position
 )
 
 

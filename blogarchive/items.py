@@ -46,6 +46,8 @@ class PostItem:
     listing_url: str | None = None
     fetched_at: str | None = None
     # HTTP validators and the sitemap's lastmod, for the next night's conditional requests.
+    # the name given in a sites file (`crawl --sites`, `--site`): which blog of the archive
+    site: str | None = None
     etag: str | None = None
     http_last_modified: str | None = None
     sitemap_lastmod: str | None = None

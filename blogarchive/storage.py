@@ -44,14 +44,14 @@ POSTS_SCHEMA: dict[str, type] = {
         "description", "body_text", "body_html", "body_markdown", "language", "tags", "categories",
         "images", "aliases", "links_internal", "links_outbound", "date_source", "date_conflicts",
         "date_evidence", "fetched_url", "listing_url", "fetched_at", "content_hash",
-        "first_seen", "last_seen", "removed_at", "etag", "http_last_modified", "sitemap_lastmod",
+        "first_seen", "last_seen", "removed_at", "etag", "http_last_modified", "sitemap_lastmod", "site",
     )
 } | {"word_count": int}  # fmt: skip
 RUNS_SCHEMA: dict[str, type] = {
     "id": int, "started": str, "finished": str, "start_url": str, "status": str, "complete": int,
     "pages": int, "not_modified": int, "found": int, "new": int, "updated": int, "unchanged": int,
     "removed": int, "restored": int, "kept": int, "errors": int, "bytes": int, "warnings": str,
-    "date_conflicts": int, "failures": str,
+    "date_conflicts": int, "failures": str, "site": str,
 }  # fmt: skip
 
 
@@ -127,10 +127,15 @@ class Archive:
         rows = self.db.query(f"select * from posts where url in ({marks})", urls)
         return {row["url"]: row for row in rows}
 
-    def known_posts(self) -> dict[str, dict[str, Any]]:
-        """What a later crawl needs of each archived post: validators, card fields, removal."""
-        sql = "select url, etag, http_last_modified, sitemap_lastmod, title, published_raw, removed_at from posts"
-        return {row["url"]: row for row in self.db.query(sql)}
+    def known_posts(self, site: str | None = None) -> dict[str, dict[str, Any]]:
+        """What a later crawl needs of each archived post: validators, card fields, removal
+        (of the posts named *site*, when given)."""
+        sql = (
+            "select url, etag, http_last_modified, sitemap_lastmod, title, published_raw, removed_at, site, fetched_url"
+            " from posts"
+        )
+        rows = self.db.query(sql + " where site = ?", [site]) if site else self.db.query(sql)
+        return {row["url"]: row for row in rows}
 
     def find(self, url: str) -> dict[str, Any] | None:
         """The post at *url* or with *url* among its aliases."""
@@ -164,10 +169,15 @@ class Archive:
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
         return list(self.db.query("select * from runs order by id desc limit ?", [limit]))
 
-    def last_good_run(self) -> dict[str, Any] | None:
-        return next(
-            self.db.query("select * from runs where status = 'ok' and complete = 1 order by id desc limit 1"), None
-        )
+    def last_good_run(self, start_url: str | None = None) -> dict[str, Any] | None:
+        """The latest complete run without errors (of the blog at *start_url*, when given:
+        an archive of many blogs compares each with its own last run)."""
+        sql = "select * from runs where status = 'ok' and complete = 1"
+        args: list[Any] = []
+        if start_url is not None:
+            sql += " and start_url = ?"
+            args.append(start_url)
+        return next(self.db.query(sql + " order by id desc limit 1", args), None)
 
     def count(self) -> int:
         return self.db["posts"].count
@@ -327,18 +337,29 @@ class Archive:
     def known_assets(self) -> dict[str, dict[str, Any]]:
         return {row["url"]: {"path": row["path"], "checksum": row["checksum"]} for row in self.db["assets"].rows}
 
-    def load_template(self) -> TemplateLearner:
-        """The site template learned by earlier crawls of this archive."""
-        counts = Counter({row["key"]: row["count"] for row in self.db["template"].rows})
+    @staticmethod
+    def _template_rows(site: str | None) -> tuple[str, list[str], str]:
+        """Each site's template rows carry 'SITE/' before the key (none for a one-blog archive)."""
+        if site:
+            prefix = f"{site}/"
+            return "substr(key, 1, length(?)) = ?", [prefix, prefix], prefix
+        return "instr(key, '/') = 0", [], ""
+
+    def load_template(self, site: str | None = None) -> TemplateLearner:
+        """The template of *site* (None: the archive's one blog) learned by earlier crawls."""
+        where, args, prefix = self._template_rows(site)
+        rows = self.db.query(f"select key, count from template where {where}", args)
+        counts = Counter({row["key"].removeprefix(prefix): row["count"] for row in rows})
         pages = counts.pop(_PAGES_KEY, 0)
         return TemplateLearner(pages, counts)
 
-    def save_template(self, learner: TemplateLearner) -> None:
+    def save_template(self, learner: TemplateLearner, site: str | None = None) -> None:
         pages, counts = learner.state()
+        where, args, prefix = self._template_rows(site)
         with self.db.atomic():
-            self.db.execute("delete from template")
-            rows = [{"key": k, "count": v} for k, v in counts.items()] + [{"key": _PAGES_KEY, "count": pages}]
-            self.db["template"].insert_all(rows)
+            self.db.execute(f"delete from template where {where}", args)
+            rows = [{"key": prefix + k, "count": v} for k, v in counts.items()]
+            self.db["template"].insert_all([*rows, {"key": prefix + _PAGES_KEY, "count": pages}])
 
     def record_run(self, run: dict[str, Any]) -> int:
         """Store one crawl run's summary; return its id."""

@@ -74,7 +74,7 @@ class StorePipeline:
             conflicting = self.archive.cross_check(getattr(spider, "widget_claims", {}))
             self.crawler.stats.set_value("blogarchive/date_conflicts", conflicting)
             if (template := getattr(spider, "template", None)) is not None:
-                self.archive.save_template(template)
+                self.archive.save_template(template, getattr(spider, "site", None))
             self.archive.close()
         if self._lock is not None:
             self._lock.__exit__(None, None, None)

@@ -1,6 +1,6 @@
 """Any blog: index pagination and archives first, then sitemaps and feeds.
 
-    scrapy crawl blog -a start_url=URL [-a profile=NAME|PATH] [-a max_pages=N] [-a full=1]
+    scrapy crawl blog -a start_url=URL [-a profile=NAME|PATH] [-a max_pages=N] [-a full=1] [-a site=NAME]
 
 Phases, each starting when the previous one has nothing left to fetch:
 1. the start page, its index pagination, its cards, category/tag/date archives;
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ from blogarchive.listing import Card
 from blogarchive.merge import merge
 from blogarchive.pagework import PageFacts, PagePool, PageTask, pool_size
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
+from blogarchive.sites import check_site_name
 from blogarchive.storage import Archive
 from blogarchive.template import TemplateLearner
 from blogarchive.urls import canonical_url, check_start_url, is_loopback, looks_like_page, same_site
@@ -135,9 +137,15 @@ class BlogSpider(scrapy.Spider):
         max_pages: str | None = None,
         full: str | bool = False,
         stop_after: str | None = None,
+        site: str | None = None,
+        resume: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # a name for this blog in an archive of many (sites files); its posts and template carry it
+        self.site = check_site_name(site) if site else None
+        # distributed mode's recovery run: only these requests (JSON: url, source, card, listing_url)
+        self.resume = json.loads(Path(resume).read_text()) if resume else None
         # Spider arguments arrive as strings from the command line: check them early.
         chosen: Profile | None = load_profile(profile) if profile else self._default_profile()
         url = start_url or (chosen.start_url if chosen else None) or self.default_start_url
@@ -208,11 +216,19 @@ class BlogSpider(scrapy.Spider):
         if db_path and Path(db_path).exists():
             archive = Archive(db_path, create=False)
             try:
-                self.known = archive.known_posts()
+                # this blog's posts only: an archive may hold many (sites files)
+                known = archive.known_posts(self.site)
+                self.known = {u: k for u, k in known.items() if self.site or same_site(u, self.start_url)}
                 if not self.full:
-                    self.template = archive.load_template()
+                    self.template = archive.load_template(self.site)
             finally:
                 archive.close()
+        if self.resume is not None:
+            self.phase = 3  # no discovery phases: the lost requests only
+            for entry in self.resume:
+                card = Card(**entry["card"]) if entry.get("card") else None
+                yield self._page(entry["url"], entry["source"], card, entry.get("listing_url"))
+            return
         yield self._page(self.start_url, "start")
 
     # --- requests -------------------------------------------------------------
@@ -279,7 +295,9 @@ class BlogSpider(scrapy.Spider):
         if self.full or not self.stopped_early:
             for url, known in sorted(self.known.items()):
                 if url not in self.visited and (self.full or not known["removed_at"]):
-                    yield self._page(url, "known")
+                    # at the address last fetched: the canonical key may lack the slash the site
+                    # redirects to, and that redirect would be dropped as a duplicate request
+                    yield self._page(known.get("fetched_url") or url, "known")
         else:
             not_revisited = sum(1 for url, k in self.known.items() if url not in self.visited and not k["removed_at"])
             self.crawler.stats.set_value("blogarchive/not_revisited", not_revisited)
@@ -424,6 +442,7 @@ class BlogSpider(scrapy.Spider):
         pdfs = [u for u in article.links if urlsplit(u).path.lower().endswith(".pdf")]
         item.asset_urls = list(dict.fromkeys([image["url"] for image in article.images] + pdfs))
         item.etag, item.http_last_modified, item.sitemap_lastmod = fetch.etag, fetch.last_modified, fetch.lastmod
+        item.site = self.site
         yield item
 
     async def flush_deferred(self, response: Response) -> AsyncIterator[PostItem]:
@@ -496,8 +515,9 @@ class BlogSpider(scrapy.Spider):
             for request in self._discovery_requests():
                 engine.crawl(request)
             raise DontCloseSpider
-        # links found in posts extracted since (held posts, phase-2 posts)
-        fresh = sorted(self.body_links - self.links_scheduled)
+        # links found in posts extracted since (held posts, phase-2 posts); a recovery
+        # run (phase 3 from the start) fetches only what it was given
+        fresh = sorted(self.body_links - self.links_scheduled) if self.resume is None else []
         if fresh:
             self.links_scheduled.update(fresh)
             for url in fresh:
@@ -531,7 +551,8 @@ class BlogSpider(scrapy.Spider):
             target = urljoin(request.url, location.decode("latin-1"))
             old, new = canonical_url(request.url), canonical_url(target)
             chain = [*request.meta.get("redirect_urls", []), request.url]
-            if new in {canonical_url(u) for u in chain}:
+            # exact URLs: /p → /p/ is a site adding its slash, not a loop; /p → /p/ → /p is
+            if target in chain:
                 # the redirect would be dropped as a duplicate request, silently: say so
                 self._failed(chain[0], f"redirect loop ({' → '.join(chain)} → {target})")
             elif old != new:

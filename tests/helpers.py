@@ -29,3 +29,10 @@ def archived_posts(db: Path) -> list[dict]:
         return list(archive.posts())
     finally:
         archive.close()
+
+
+def write_sites_file(folder: Path, urls: dict[str, str]) -> Path:
+    """A sites file listing *urls* (name → start URL)."""
+    path = folder / "sites.toml"
+    path.write_text("".join(f'[[site]]\nname = "{n}"\nstart_url = "{u}"\n\n' for n, u in urls.items()))
+    return path

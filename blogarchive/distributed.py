@@ -1,0 +1,367 @@
+"""Distributed mode: several worker processes share one site's frontier through scrapy-redis.
+
+    blogarchive crawl --sites FILE --redis redis://127.0.0.1:6379/0 --workers 4 --db PATH
+
+For each site in turn, N `scrapy crawl blog` workers run with scrapy-redis's
+scheduler and a duplicate filter on canonical URLs, both keyed by the site's name
+in Redis: a URL any worker schedules is fetched once, by whichever worker is free.
+
+Records reach SQLite through one writer.  SQLite takes one writer at a time, and
+the archive's upserts keep revisions, removal marks and content hashes in one
+transaction per batch: so workers do not write it.  They push each item to a
+Redis list (scrapy-redis's RedisPipeline, with a serializer that keeps the item's
+kind) and, when they close, what they learned (redirects, widget dates, template
+counts, sitemap lastmods, failures); this process, holding the archive's lock,
+applies them in batches as they arrive.  Per-worker archives merged afterwards
+would need the same merge logic twice and leave the archive stale until the end.
+
+A worker killed mid-crawl loses the requests it had taken from the queue.  Every
+post request scheduled is also recorded in Redis with its card; once the workers
+are done, the posts recorded but not archived are fetched again by one more
+worker (a recovery run with the card), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import redis
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.pipelines import RedisPipeline
+
+from blogarchive.evidence import Claim
+from blogarchive.fingerprint import CanonicalFingerprinter
+from blogarchive.items import GoneItem, PostItem, UnchangedItem
+from blogarchive.lock import archive_lock
+from blogarchive.sites import Site
+from blogarchive.storage import RUNS_SCHEMA, Archive, Batch, utc_now
+from blogarchive.template import TemplateLearner
+from blogarchive.urls import canonical_url
+
+# requests that are posts by their source (pages of a mixed sitemap may be anything)
+_POST_SOURCES = {"card", "feed", "posts-sitemap", "known"}
+
+
+def keys(site: str) -> dict[str, str]:
+    """The Redis keys of one site's distributed crawl."""
+    base = f"blogarchive:{site}"
+    return {name: f"{base}:{name}" for name in ("requests", "dupefilter", "items", "expected")}
+
+
+# --- in the workers -------------------------------------------------------------
+
+
+class CanonicalDupeFilter(RFPDupeFilter):
+    """scrapy-redis's shared duplicate filter, on blogarchive's canonical fingerprints
+    (a post linked as /p, /p/ and /p?utm_source=x is fetched once across all workers)."""
+
+    fingerprinter = CanonicalFingerprinter()
+
+    def request_fingerprint(self, request: Request) -> str:
+        return self.fingerprinter.fingerprint(request).hex()
+
+
+def serialize_item(item: Any) -> str:
+    """An item for the writer, with its kind (scrapy-redis's REDIS_ITEMS_SERIALIZER)."""
+    kind = {PostItem: "post", UnchangedItem: "unchanged", GoneItem: "gone"}[type(item)]
+    return json.dumps({"kind": kind, "item": {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}})
+
+
+class SharePipeline(RedisPipeline):
+    """scrapy-redis's RedisPipeline with Scrapy's current pipeline signature: no spider
+    argument, no Deferred (a push to a local Redis takes microseconds)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharePipeline:
+        pipe = cls.from_settings(crawler.settings)
+        pipe.crawler = crawler
+        return pipe
+
+    def process_item(self, item: Any) -> Any:
+        return self._process_item(item, self.crawler.spider)
+
+
+class ExpectedPosts:
+    """Records every post request scheduled, with its card, so that a lost one can be fetched again."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.server = redis.Redis.from_url(crawler.settings.get("REDIS_URL"))
+        self.key = crawler.settings.get("BLOGARCHIVE_EXPECTED_KEY")
+        crawler.signals.connect(self.scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExpectedPosts:
+        return cls(crawler)
+
+    def scheduled(self, request: Request, **_: Any) -> None:
+        if request.meta.get("source") not in _POST_SOURCES:
+            return
+        card = request.cb_kwargs.get("card")
+        entry = {
+            "url": request.url,
+            "source": request.meta["source"],
+            "card": dataclasses.asdict(card) if card is not None else None,
+            "listing_url": request.cb_kwargs.get("listing_url"),
+        }
+        # the first card seen for a URL is the one its request carries
+        self.server.hsetnx(self.key, canonical_url(request.url), json.dumps(entry))
+
+    def closed(self, spider: Any) -> None:
+        """What the spider learned that the archive keeps, for the writer to merge."""
+        template = getattr(spider, "template", TemplateLearner())
+        pages, counts = template.state()
+        state = {
+            "redirects": getattr(spider, "redirects", {}),
+            "widget_claims": {u: [dataclasses.asdict(c) for c in cs] for u, cs in spider.widget_claims.items()},
+            "template": {"pages": pages, "counts": dict(counts)},
+            "sitemap_lastmods": getattr(spider, "sitemap_lastmods", {}),
+            "failures": getattr(spider, "failures", []),
+            "pages": spider.crawler.stats.get_value("response_received_count", 0),
+            "stats": {k: v for k, v in spider.crawler.stats.get_stats().items() if isinstance(v, int | float)},
+        }
+        self.server.rpush(spider.crawler.settings.get("REDIS_ITEMS_KEY"), json.dumps({"kind": "closed", **state}))
+
+
+def worker_settings(site: Site, db: str, redis_url: str, frontier: bool = True) -> dict[str, str]:
+    """Scrapy settings of one worker (frontier=False: a recovery run with its own scheduler)."""
+    k = keys(site.name)
+    settings = {
+        "BLOGARCHIVE_DB": db,
+        "REDIS_URL": redis_url,
+        "REDIS_ITEMS_KEY": k["items"],
+        "REDIS_ITEMS_SERIALIZER": "blogarchive.distributed.serialize_item",
+        "BLOGARCHIVE_EXPECTED_KEY": k["expected"],
+        "EXTENSIONS": json.dumps({"blogarchive.distributed.ExpectedPosts": 500}),
+        # the workers share the frontier; only the writer touches the archive
+        "ITEM_PIPELINES": json.dumps(
+            {
+                "blogarchive.pipelines.normalise.NormalisePipeline": 100,
+                "blogarchive.pipelines.canonical.CanonicalURLPipeline": 200,
+                "blogarchive.pipelines.dedupe.DedupePipeline": 300,
+                "blogarchive.distributed.SharePipeline": 900,
+            }
+        ),
+        "LOG_LEVEL": "WARNING",
+        # each worker is a process already: no page-reading pool of its own (-s overrides)
+        "BLOGARCHIVE_WORKERS": "0",
+    }
+    if frontier:
+        settings |= {
+            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+            "DUPEFILTER_CLASS": "blogarchive.distributed.CanonicalDupeFilter",
+            "SCHEDULER_QUEUE_KEY": k["requests"],
+            "SCHEDULER_DUPEFILTER_KEY": k["dupefilter"],
+            # the writer clears the keys of a finished crawl itself
+            "SCHEDULER_PERSIST": "True",
+        }
+    return settings
+
+
+# --- in the writer ------------------------------------------------------------------
+
+
+@dataclass
+class Merged:
+    """What the workers of one site learned, merged for the archive."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    stats: Counter[str] = field(default_factory=Counter)
+    redirects: dict[str, str] = field(default_factory=dict)
+    widget_claims: dict[str, list[Claim]] = field(default_factory=dict)
+    template: TemplateLearner = field(default_factory=TemplateLearner)
+    sitemap_lastmods: dict[str, str] = field(default_factory=dict)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    worker_pages: list[int] = field(default_factory=list)
+
+    def add_closed(self, state: dict[str, Any]) -> None:
+        self.redirects.update(state["redirects"])
+        for url, claims in state["widget_claims"].items():
+            self.widget_claims.setdefault(url, []).extend(Claim(**c) for c in claims)
+        self.template.pages += state["template"]["pages"]
+        self.template.counts.update(state["template"]["counts"])
+        self.sitemap_lastmods.update(state["sitemap_lastmods"])
+        self.failures += state["failures"]
+        self.worker_pages.append(state["pages"])
+        self.stats.update(state["stats"])
+
+
+def _worker(site: Site, db: str, redis_url: str, extra: Sequence[str], frontier: bool = True, resume: str = ""):
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "blog",
+        "-a",
+        f"start_url={site.start_url}",
+        "-a",
+        f"site={site.name}",
+    ]
+    cmd += ["-a", f"profile={site.profile}"] if site.profile else []
+    cmd += ["-a", f"resume={resume}"] if resume else []
+    for name, value in worker_settings(site, db, redis_url, frontier).items():
+        cmd += ["-s", f"{name}={value}"]
+    # scrapy-redis 0.9 still passes `spider` to Scrapy's stats: deprecation noise, not news
+    env = {
+        **os.environ,
+        "SCRAPY_SETTINGS_MODULE": "blogarchive.settings",
+        "PYTHONWARNINGS": "ignore:Passing a 'spider' argument",
+    }
+    return subprocess.Popen([*cmd, *extra], env=env, stdout=subprocess.DEVNULL)
+
+
+class Writer:
+    """Applies the workers' items to the archive in batches, as they arrive."""
+
+    def __init__(self, archive: Archive, server: redis.Redis, key: str, batch_size: int = 100) -> None:
+        self.archive, self.server, self.key, self.batch_size = archive, server, key, batch_size
+        self.batch = Batch()
+        self.merged = Merged()
+
+    def drain(self, wait: float) -> int:
+        """Apply what is queued (waiting up to *wait* s for the first record); how many records."""
+        # BLPOP with a timeout of 0 would wait for ever: no wait is a plain LPOP
+        first = self.server.blpop([self.key], timeout=wait) if wait > 0 else None
+        record = first[1] if first is not None else self.server.lpop(self.key)
+        n = 0
+        while record is not None:
+            self._take(json.loads(record))
+            n += 1
+            record = self.server.lpop(self.key)
+        self.flush()
+        return n
+
+    def _take(self, record: dict[str, Any]) -> None:
+        kind = record["kind"]
+        if kind == "closed":
+            self.merged.add_closed(record)
+            return
+        item = record["item"]
+        if kind == "post":
+            self.batch.records.append(item)
+        elif kind == "unchanged":
+            self.batch.unchanged.append(item["url"])
+        else:
+            self.batch.gone.append(item["url"])
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if len(self.batch):
+            self.merged.counts.update(self.archive.apply(self.batch))
+            self.batch = Batch()
+
+
+def crawl_site(site: Site, db: str, redis_url: str, workers: int, extra: Sequence[str]) -> dict[str, Any]:
+    """Crawl one site with *workers* processes; return its summary (also recorded in runs)."""
+    # blocking pops wait up to a second: the socket must wait longer
+    server = redis.Redis.from_url(redis_url, socket_timeout=30)
+    k = keys(site.name)
+    server.delete(*k.values())
+    started, clock = datetime.now(UTC), time.monotonic()
+    archive = Archive(db)
+    writer = Writer(archive, server, k["items"])
+    since = utc_now()
+    try:
+        procs = [_worker(site, db, redis_url, extra) for _ in range(workers)]
+        while any(p.poll() is None for p in procs):
+            writer.drain(wait=0.5)
+        writer.drain(wait=0)
+        # saved first: a recovery run extracts with the template the workers learned
+        archive.save_template(writer.merged.template, site.name)
+        recovered = _recover(site, db, redis_url, extra, archive, writer, server, k["expected"])
+        merged = writer.merged
+        archive.add_aliases(merged.redirects)
+        archive.cross_check(merged.widget_claims)
+        archive.record_sitemap_lastmods(merged.sitemap_lastmods, since)
+        summary = _summary(site, merged, recovered, time.monotonic() - clock, [p.returncode for p in procs])
+        run = {k: v for k, v in summary.items() if k in RUNS_SCHEMA}
+        archive.record_run({**run, "started": started.isoformat(timespec="seconds"), "finished": utc_now()})
+    finally:
+        archive.close()
+        server.delete(*k.values())
+    return summary
+
+
+def _recover(site, db, redis_url, extra, archive, writer, server, expected_key) -> int:
+    """Fetch again, with their cards, the posts a worker scheduled but no worker archived."""
+    archived = {row["url"] for row in archive.db.query("select url from posts")}
+    aliases = {a for row in archive.db.query("select aliases from posts") for a in json.loads(row["aliases"] or "[]")}
+    missing = [
+        json.loads(entry)
+        for url, entry in ((u.decode(), e) for u, e in server.hgetall(expected_key).items())
+        if url not in archived and url not in aliases and url not in writer.merged.redirects
+    ]
+    failed = {canonical_url(f["url"]) for f in writer.merged.failures}
+    missing = [m for m in missing if canonical_url(m["url"]) not in failed]
+    if not missing:
+        return 0
+    path = Path(db).with_name(f".{site.name}.resume.json")
+    path.write_text(json.dumps(missing))
+    try:
+        proc = _worker(site, db, redis_url, extra, frontier=False, resume=str(path))
+        while proc.poll() is None:
+            writer.drain(wait=0.5)
+        writer.drain(wait=0)
+    finally:
+        path.unlink(missing_ok=True)
+    return len(missing)
+
+
+def _summary(site: Site, merged: Merged, recovered: int, seconds: float, codes: list[int]) -> dict[str, Any]:
+    c, s = merged.counts, merged.stats
+    failed = len(merged.failures)
+    return {
+        "site": site.name,
+        "start_url": site.start_url,
+        "status": "ok" if not failed else "errors",
+        "complete": 1,
+        "pages": int(s["response_received_count"]),
+        "not_modified": int(s["blogarchive/not_modified"]),
+        "found": c["new"] + c["updated"] + c["unchanged"] + c["kept"],
+        "new": c["new"],
+        "updated": c["updated"],
+        "unchanged": c["unchanged"],
+        "removed": c["removed"],
+        "restored": c["restored"],
+        "kept": c["kept"],
+        "errors": failed,
+        "bytes": int(s["downloader/response_bytes"]),
+        "failures": json.dumps(merged.failures),
+        "warnings": json.dumps([f"recovered {recovered} posts a lost worker had taken"] if recovered else []),
+        "recovered": recovered,
+        "seconds": round(seconds, 2),
+        "worker_exits": codes,
+        "worker_pages": merged.worker_pages,
+    }
+
+
+def crawl_sites_distributed(
+    sites: Sequence[Site], db: str, redis_url: str, workers: int, extra: Sequence[str], emit: Any
+) -> int:
+    """Every site in turn, each by *workers* processes; 0 when all went well, else 1."""
+    try:
+        redis.Redis.from_url(redis_url).ping()
+    except redis.RedisError as err:
+        raise ConnectionError(f"cannot reach Redis at {redis_url}: {err}") from err
+    status = 0
+    with archive_lock(db):
+        for site in sites:
+            summary = crawl_site(site, db, redis_url, workers, extra)
+            emit(summary)
+            status = max(status, 0 if summary["status"] == "ok" else 1)
+    return status
