@@ -17,8 +17,10 @@ install: $(BIN)/blogarchive
 demo: install
 	$(BIN)/blogarchive demo
 
-## test: lint, then the whole test suite (servers on 127.0.0.1 only)
+## test: lint, then the whole test suite (servers on 127.0.0.1 only); installs Debian's
+## chromium and redis-server first when missing (.ci/system-deps)
 test: install lint
+	bash .ci/system-deps
 	$(BIN)/pytest
 
 lint: install

@@ -29,7 +29,7 @@ import os
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,15 +41,17 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.pipelines import RedisPipeline
+from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from blogarchive.evidence import Claim
 from blogarchive.fingerprint import CanonicalFingerprinter
 from blogarchive.items import GoneItem, PostItem, UnchangedItem
 from blogarchive.lock import archive_lock
+from blogarchive.settings import DOWNLOAD_DELAY
 from blogarchive.sites import Site
 from blogarchive.storage import RUNS_SCHEMA, Archive, Batch, utc_now
 from blogarchive.template import TemplateLearner
-from blogarchive.urls import canonical_url
+from blogarchive.urls import canonical_url, is_loopback
 
 # requests that are posts by their source (pages of a mixed sitemap may be anything)
 _POST_SOURCES = {"card", "feed", "posts-sitemap", "known"}
@@ -78,6 +80,63 @@ def serialize_item(item: Any) -> str:
     """An item for the writer, with its kind (scrapy-redis's REDIS_ITEMS_SERIALIZER)."""
     kind = {PostItem: "post", UnchangedItem: "unchanged", GoneItem: "gone"}[type(item)]
     return json.dumps({"kind": kind, "item": {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}})
+
+
+class Scheduler(RedisScheduler):
+    """scrapy-redis's scheduler, except for the spider's internal requests (the `data:`
+    request that flushes the posts it holds): those stay in this worker, since another
+    worker popping them would flush its own posts, not these."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.local: deque[Request] = deque()
+
+    def enqueue_request(self, request: Request) -> bool:
+        if request.meta.get("blogarchive_internal"):
+            self.local.append(request)
+            return True
+        return super().enqueue_request(request)
+
+    def next_request(self) -> Request | None:
+        return self.local.popleft() if self.local else super().next_request()
+
+    def has_pending_requests(self) -> bool:
+        return bool(self.local) or super().has_pending_requests()
+
+
+class SharedFrontier:
+    """Tells a worker whether the shared frontier is still growing.
+
+    The spider's phases (index walk first, then sitemaps and feeds, then held
+    posts) must be the whole crawl's, not one worker's: a worker whose queue ran
+    dry early would otherwise fetch the sitemap while another is still walking the
+    index, and take posts without their cards.  The spider asks `busy()` before
+    moving on or closing (BlogSpider.on_idle): busy while requests are queued or
+    while any worker found a new URL in the last QUIET_SECONDS.  Once it is quiet,
+    every idle worker moves on together; no worker waits for another's state.
+    """
+
+    QUIET_SECONDS = 4.0
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.server = redis.Redis.from_url(settings.get("REDIS_URL"))
+        self.queue_key, self.seen_key = settings.get("SCHEDULER_QUEUE_KEY"), settings.get("SCHEDULER_DUPEFILTER_KEY")
+        self.last_size, self.last_change = -1, time.monotonic()
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedFrontier:
+        return cls(crawler)
+
+    def opened(self, spider: Any) -> None:
+        spider.shared_frontier = self
+
+    def busy(self) -> bool:
+        size = self.server.scard(self.seen_key)
+        if size != self.last_size:
+            self.last_size, self.last_change = size, time.monotonic()
+        return bool(self.server.zcard(self.queue_key)) or time.monotonic() - self.last_change < self.QUIET_SECONDS
 
 
 class SharePipeline(RedisPipeline):
@@ -131,15 +190,20 @@ class ExpectedPosts:
             "sitemap_lastmods": getattr(spider, "sitemap_lastmods", {}),
             "failures": getattr(spider, "failures", []),
             "pages": spider.crawler.stats.get_value("response_received_count", 0),
+            "held": len(getattr(spider, "pending", [])) + len(getattr(spider, "deferred", [])),
             "stats": {k: v for k, v in spider.crawler.stats.get_stats().items() if isinstance(v, int | float)},
         }
         self.server.rpush(spider.crawler.settings.get("REDIS_ITEMS_KEY"), json.dumps({"kind": "closed", **state}))
 
 
-def worker_settings(site: Site, db: str, redis_url: str, frontier: bool = True) -> dict[str, str]:
+def worker_settings(site: Site, db: str, redis_url: str, frontier: bool = True, workers: int = 1) -> dict[str, str]:
     """Scrapy settings of one worker (frontier=False: a recovery run with its own scheduler)."""
     k = keys(site.name)
-    settings = {
+    settings = {}
+    if not is_loopback(site.start_url):
+        # the site sees all workers: together they keep to one crawler's pace
+        settings["DOWNLOAD_DELAY"] = str(DOWNLOAD_DELAY * workers)
+    settings |= {
         "BLOGARCHIVE_DB": db,
         "REDIS_URL": redis_url,
         "REDIS_ITEMS_KEY": k["items"],
@@ -161,12 +225,20 @@ def worker_settings(site: Site, db: str, redis_url: str, frontier: bool = True) 
     }
     if frontier:
         settings |= {
-            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+            "SCHEDULER": "blogarchive.distributed.Scheduler",
             "DUPEFILTER_CLASS": "blogarchive.distributed.CanonicalDupeFilter",
             "SCHEDULER_QUEUE_KEY": k["requests"],
+            # a sorted set in Redis (SharedFrontier counts it)
+            "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
             "SCHEDULER_DUPEFILTER_KEY": k["dupefilter"],
             # the writer clears the keys of a finished crawl itself
             "SCHEDULER_PERSIST": "True",
+            "EXTENSIONS": json.dumps(
+                {
+                    "blogarchive.distributed.ExpectedPosts": 500,
+                    "blogarchive.distributed.SharedFrontier": 510,
+                }
+            ),
         }
     return settings
 
@@ -199,21 +271,21 @@ class Merged:
         self.stats.update(state["stats"])
 
 
-def _worker(site: Site, db: str, redis_url: str, extra: Sequence[str], frontier: bool = True, resume: str = ""):
-    cmd = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "blog",
-        "-a",
-        f"start_url={site.start_url}",
-        "-a",
-        f"site={site.name}",
-    ]
+def _worker(
+    site: Site,
+    db: str,
+    redis_url: str,
+    extra: Sequence[str],
+    frontier: bool = True,
+    resume: str = "",
+    workers: int = 1,
+) -> subprocess.Popen[bytes]:
+    """One `scrapy crawl blog` worker process for *site*."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={site.start_url}"]
+    cmd += ["-a", f"site={site.name}"]
     cmd += ["-a", f"profile={site.profile}"] if site.profile else []
     cmd += ["-a", f"resume={resume}"] if resume else []
-    for name, value in worker_settings(site, db, redis_url, frontier).items():
+    for name, value in worker_settings(site, db, redis_url, frontier, workers).items():
         cmd += ["-s", f"{name}={value}"]
     # scrapy-redis 0.9 still passes `spider` to Scrapy's stats: deprecation noise, not news
     env = {
@@ -277,7 +349,7 @@ def crawl_site(site: Site, db: str, redis_url: str, workers: int, extra: Sequenc
     writer = Writer(archive, server, k["items"])
     since = utc_now()
     try:
-        procs = [_worker(site, db, redis_url, extra) for _ in range(workers)]
+        procs = [_worker(site, db, redis_url, extra, workers=workers) for _ in range(workers)]
         while any(p.poll() is None for p in procs):
             writer.drain(wait=0.5)
         writer.drain(wait=0)

@@ -510,6 +510,10 @@ class BlogSpider(scrapy.Spider):
     def on_idle(self) -> None:
         """Start the next phase when the current one has run dry."""
         engine = self.crawler.engine
+        frontier = getattr(self, "shared_frontier", None)
+        if frontier is not None and frontier.busy():
+            # distributed mode: other workers are still finding pages of this phase
+            raise DontCloseSpider
         if self.phase == 1:
             self.phase = 2
             for request in self._discovery_requests():

@@ -16,8 +16,9 @@ from blogarchive.demo.server import serve
 from blogarchive.demo.site import DemoPost, Page
 from tests.helpers import ROOT, archived_posts, run_cli, write_sites_file
 
-# a short delay spreads a 45-post blog over a few seconds, so that both workers take pages
-SLOW = ("-s", "DOWNLOAD_DELAY=0.05")
+# An idle worker looks at the shared queue at Scrapy's 5 s heartbeat: a delay spreads the
+# 45-post blog over ~15 s, so that the second worker finds pages left to take.
+SLOW = ("-s", "DOWNLOAD_DELAY=0.2")
 
 
 def test_three_blogs_two_workers_every_post_once(three_blogs, redis_url, tmp_path: Path, posts) -> None:
@@ -29,7 +30,7 @@ def test_three_blogs_two_workers_every_post_once(three_blogs, redis_url, tmp_pat
     assert {name: s["new"] for name, s in summaries.items()} == {"harbor-light": len(posts), "wordpress": 7, "ghost": 7}
     # the frontier was shared: both workers fetched pages of the clinic blog, and exited cleanly
     assert len(summaries["harbor-light"]["worker_pages"]) == 2
-    assert all(n > 0 for n in summaries["harbor-light"]["worker_pages"])
+    assert all(n > 0 for n in summaries["harbor-light"]["worker_pages"]), summaries
     assert all(s["worker_exits"] == [0, 0] for s in summaries.values())
     with sqlite3.connect(db) as conn:
         sites_of = Counter(site for (site,) in conn.execute("select site from posts"))
@@ -57,6 +58,11 @@ def _children(pid: int) -> list[tuple[int, str]]:
     return found
 
 
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def test_a_worker_killed_mid_crawl_loses_nothing(site: dict[str, Page], posts: list[DemoPost], redis_url, tmp_path):
     log: list[tuple[str, str, int]] = []
     with serve(site, log=log) as base:
@@ -70,8 +76,9 @@ def test_a_worker_killed_mid_crawl_loses_nothing(site: dict[str, Page], posts: l
         while sum(1 for _, path, _ in log if path in post_paths) < len(posts) // 3:
             assert time.monotonic() < deadline and proc.poll() is None, "the crawl ended before the kill"
             time.sleep(0.05)
-        victim = next(pid for pid, cmdline in _children(proc.pid) if "scrapy crawl blog" in cmdline)
-        os.kill(victim, signal.SIGKILL)
+        # the busiest worker: it holds posts (its template is not learned yet) and queued requests
+        workers = [pid for pid, cmdline in _children(proc.pid) if "scrapy crawl blog" in cmdline]
+        os.kill(max(workers, key=_cpu_ticks), signal.SIGKILL)
         out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     (summary,) = map(json.loads, out.splitlines())
@@ -92,3 +99,14 @@ def test_distributed_mode_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
     down = run_cli("crawl", "--sites", str(sites), "--redis", "redis://127.0.0.1:1/0", "--db", str(tmp_path / "b.db"))
     assert down.returncode == 2 and "cannot reach Redis" in down.stderr
     assert "Traceback" not in down.stderr and len(down.stderr.strip().splitlines()) == 1
+
+
+def test_workers_keep_to_one_crawlers_pace_on_a_real_site() -> None:
+    from blogarchive.distributed import worker_settings
+    from blogarchive.settings import DOWNLOAD_DELAY
+    from blogarchive.sites import Site
+
+    remote = worker_settings(Site("r", "https://blog.example/"), "a.db", "redis://127.0.0.1:1/0", workers=4)
+    assert float(remote["DOWNLOAD_DELAY"]) == 4 * DOWNLOAD_DELAY
+    local = worker_settings(Site("l", "http://127.0.0.1:9/blog"), "a.db", "redis://127.0.0.1:1/0", workers=4)
+    assert "DOWNLOAD_DELAY" not in local  # this machine's sites are crawled without delays

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,9 @@ from pathlib import Path
 import requests
 
 from blogarchive.demo.site import DemoPost
-from tests.helpers import ROOT, archived_posts
+from tests.helpers import ROOT, archived_posts, free_port, wait_for_port
 
 _NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "data", "build", "*.egg-info", "__pycache__", ".*_cache")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _api(url: str, **form: str) -> dict:
@@ -40,7 +33,7 @@ def test_a_crawl_scheduled_through_scrapyds_api(base_url: str, posts: list[DemoP
     built = subprocess.run([str(deploy), "--build-egg", str(egg)], cwd=src, capture_output=True, text=True)
     assert built.returncode == 0 and egg.exists(), built.stderr
 
-    home, port = tmp_path / "scrapyd", _free_port()
+    home, port = tmp_path / "scrapyd", free_port()
     home.mkdir()
     (home / "scrapyd.conf").write_text(
         f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\neggs_dir = {home}/eggs\n"
@@ -50,11 +43,7 @@ def test_a_crawl_scheduled_through_scrapyds_api(base_url: str, posts: list[DemoP
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     api = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
+        wait_for_port(port, seconds=30)
         with egg.open("rb") as handle:
             added = requests.post(f"{api}/addversion.json", data={"project": "blogarchive", "version": "1"},
                                   files={"egg": handle}, timeout=60).json()  # fmt: skip
