@@ -31,6 +31,11 @@ _DIGIT = re.compile(r"\d")
 # A full date in words still has two numbers (day and year): pager links ("2"), counts
 # ("12 comments") and prices fail this before dateparser's search is asked.
 _NUMBERS = re.compile(r"\d+")
+# In English a full date also names its month or writes it in numbers (5/4/2025, 2025-05-04):
+# addresses and phone numbers ("Suite 12 ... 03801", "(603) 555-0142") fail this before
+# dateparser's search, whose first call in a process costs about a second.
+_MONTH_EN = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+_NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 
 
 @lru_cache(maxsize=8)
@@ -82,6 +87,8 @@ def find_date_in(text: str | None, languages: tuple[str, ...] = ("en",), date_or
     exact = parse_date(text, languages, date_order)
     if exact:
         return exact
+    if languages == ("en",) and not (_MONTH_EN.search(text) or _NUMERIC_DATE.search(text)):
+        return None
     from dateparser.search import search_dates  # imported late: most pages never need it
 
     try:

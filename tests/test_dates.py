@@ -39,3 +39,12 @@ def test_find_date_in_a_label() -> None:
     # two different dates: the label states no single date
     assert find_date_in("From 5 May 2025 to 6 May 2025") is None
     assert find_date_in("Read more") is None
+
+
+def test_labels_that_are_not_dates_skip_the_search() -> None:
+    from blogarchive.dates import find_date_in
+
+    assert find_date_in("Posted on May 5, 2025 by Dana") == "2025-05-05"
+    assert find_date_in("Updated 5/4/2025 after review") is not None
+    assert find_date_in("400 Lantern Way, Suite 12, Portsmouth, NH 03801") is None
+    assert find_date_in("Phone (603) 555-0142 · Open Monday to Friday, 8am to 6pm") is None
