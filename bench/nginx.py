@@ -55,7 +55,8 @@ def ensure_nginx() -> str:
     return str(found)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -75,7 +76,7 @@ def serve_nginx(pages_for: Callable[[str], Mapping[str, Page]], root: Path) -> I
     """Serve the pages `pages_for(base URL)` gives with nginx; yields the base URL."""
     binary = ensure_nginx()
     (root / "tmp").mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     write_site(pages_for(base), root / "site")
     conf = root / "nginx.conf"
