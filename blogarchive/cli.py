@@ -215,6 +215,7 @@ def _crawl_distributed(
         raise Fatal("--assets is not available with --redis: download assets with a single-process crawl")
     try:
         from blogarchive.distributed import crawl_sites_distributed
+        from blogarchive.runs import CrawlSummary
     except ImportError as err:
         raise Fatal(f"--redis needs scrapy-redis: pip install 'blogarchive[distributed]' ({err})") from err
 
@@ -223,19 +224,20 @@ def _crawl_distributed(
     args = [a for arg in extra for a in ("-a", arg)] + [a for pair in pairs for a in ("-s", pair)]
     console = Console(stderr=True)
 
-    def emit(summary: dict) -> None:
+    def emit(site: Site, summary: CrawlSummary, workers_did: dict) -> None:
         if as_json:
-            click.echo(json.dumps(summary))
+            click.echo(json.dumps({"site": site.name, **summary.as_dict(), **workers_did}))
             return
         console.print(
-            f"site {summary['site']}: posts found {summary['found']}: new {summary['new']}, updated "
-            f"{summary['updated']}, unchanged {summary['unchanged']}; pages {summary['pages']}, errors "
-            f"{summary['errors']}, recovered {summary['recovered']}, {summary['seconds']:.1f} s",
+            f"[bold]site {site.name}[/]: {site.start_url}; pages per worker {workers_did['worker_pages']}, "
+            f"{workers_did['recovered']} posts recovered from lost workers",
             highlight=False,
         )
+        for line in summary.lines():
+            console.print(line, highlight=False, soft_wrap=True)
 
     try:
-        status = crawl_sites_distributed(sites, db, redis_url, workers, args, emit)
+        status = crawl_sites_distributed(sites, db, redis_url, workers, args, full, emit)
     except (ConnectionError, LockedError) as err:
         raise Fatal(str(err)) from err
     sys.exit(status)

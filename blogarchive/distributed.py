@@ -45,11 +45,12 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from blogarchive.evidence import Claim
 from blogarchive.fingerprint import CanonicalFingerprinter
-from blogarchive.items import GoneItem, PostItem, UnchangedItem
+from blogarchive.items import GoneItem, PostItem, UnchangedItem, as_record
 from blogarchive.lock import archive_lock
+from blogarchive.runs import CrawlSummary, compare_with_last_good, record_run, summarize
 from blogarchive.settings import DOWNLOAD_DELAY
 from blogarchive.sites import Site
-from blogarchive.storage import RUNS_SCHEMA, Archive, Batch, utc_now
+from blogarchive.storage import Archive, Batch, utc_now
 from blogarchive.template import TemplateLearner
 from blogarchive.urls import canonical_url, is_loopback
 
@@ -79,7 +80,7 @@ class CanonicalDupeFilter(RFPDupeFilter):
 def serialize_item(item: Any) -> str:
     """An item for the writer, with its kind (scrapy-redis's REDIS_ITEMS_SERIALIZER)."""
     kind = {PostItem: "post", UnchangedItem: "unchanged", GoneItem: "gone"}[type(item)]
-    return json.dumps({"kind": kind, "item": {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}})
+    return json.dumps({"kind": kind, "item": as_record(item)})
 
 
 class Scheduler(RedisScheduler):
@@ -190,7 +191,7 @@ class ExpectedPosts:
             "sitemap_lastmods": getattr(spider, "sitemap_lastmods", {}),
             "failures": getattr(spider, "failures", []),
             "pages": spider.crawler.stats.get_value("response_received_count", 0),
-            "held": len(getattr(spider, "pending", [])) + len(getattr(spider, "deferred", [])),
+            "stopped_early_at": spider.crawler.stats.get_value("blogarchive/stopped_early_at"),
             "stats": {k: v for k, v in spider.crawler.stats.get_stats().items() if isinstance(v, int | float)},
         }
         self.server.rpush(spider.crawler.settings.get("REDIS_ITEMS_KEY"), json.dumps({"kind": "closed", **state}))
@@ -209,7 +210,6 @@ def worker_settings(site: Site, db: str, redis_url: str, frontier: bool = True, 
         "REDIS_ITEMS_KEY": k["items"],
         "REDIS_ITEMS_SERIALIZER": "blogarchive.distributed.serialize_item",
         "BLOGARCHIVE_EXPECTED_KEY": k["expected"],
-        "EXTENSIONS": json.dumps({"blogarchive.distributed.ExpectedPosts": 500}),
         # the workers share the frontier; only the writer touches the archive
         "ITEM_PIPELINES": json.dumps(
             {
@@ -233,13 +233,11 @@ def worker_settings(site: Site, db: str, redis_url: str, frontier: bool = True, 
             "SCHEDULER_DUPEFILTER_KEY": k["dupefilter"],
             # the writer clears the keys of a finished crawl itself
             "SCHEDULER_PERSIST": "True",
-            "EXTENSIONS": json.dumps(
-                {
-                    "blogarchive.distributed.ExpectedPosts": 500,
-                    "blogarchive.distributed.SharedFrontier": 510,
-                }
-            ),
         }
+    extensions = {"blogarchive.distributed.ExpectedPosts": 500}
+    if frontier:
+        extensions["blogarchive.distributed.SharedFrontier"] = 510
+    settings["EXTENSIONS"] = json.dumps(extensions)
     return settings
 
 
@@ -258,6 +256,7 @@ class Merged:
     sitemap_lastmods: dict[str, str] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
     worker_pages: list[int] = field(default_factory=list)
+    stopped_early_at: str | None = None
 
     def add_closed(self, state: dict[str, Any]) -> None:
         self.redirects.update(state["redirects"])
@@ -268,7 +267,19 @@ class Merged:
         self.sitemap_lastmods.update(state["sitemap_lastmods"])
         self.failures += state["failures"]
         self.worker_pages.append(state["pages"])
+        self.stopped_early_at = self.stopped_early_at or state["stopped_early_at"]
         self.stats.update(state["stats"])
+
+    def crawl_stats(self) -> dict[str, Any]:
+        """The workers' stats with the archive's counts, as one process's crawl has them."""
+        counts = {f"blogarchive/{key}": n for key, n in self.counts.items()}
+        # the writer finishes the frontier whatever became of a worker (see _recover)
+        return {
+            **self.stats,
+            **counts,
+            "finish_reason": "finished",
+            "blogarchive/stopped_early_at": self.stopped_early_at,
+        }
 
 
 def _worker(
@@ -287,11 +298,12 @@ def _worker(
     cmd += ["-a", f"resume={resume}"] if resume else []
     for name, value in worker_settings(site, db, redis_url, frontier, workers).items():
         cmd += ["-s", f"{name}={value}"]
-    # scrapy-redis 0.9 still passes `spider` to Scrapy's stats: deprecation noise, not news
+    # scrapy-redis 0.9 still passes `spider` to Scrapy's stats and calls Spider.log():
+    # deprecation noise, not news
     env = {
         **os.environ,
         "SCRAPY_SETTINGS_MODULE": "blogarchive.settings",
-        "PYTHONWARNINGS": "ignore:Passing a 'spider' argument",
+        "PYTHONWARNINGS": "ignore:Passing a 'spider' argument,ignore:Spider.log() is deprecated",
     }
     return subprocess.Popen([*cmd, *extra], env=env, stdout=subprocess.DEVNULL)
 
@@ -304,18 +316,15 @@ class Writer:
         self.batch = Batch()
         self.merged = Merged()
 
-    def drain(self, wait: float) -> int:
-        """Apply what is queued (waiting up to *wait* s for the first record); how many records."""
+    def drain(self, wait: float) -> None:
+        """Apply what is queued, waiting up to *wait* s for the first record."""
         # BLPOP with a timeout of 0 would wait for ever: no wait is a plain LPOP
         first = self.server.blpop([self.key], timeout=wait) if wait > 0 else None
         record = first[1] if first is not None else self.server.lpop(self.key)
-        n = 0
         while record is not None:
             self._take(json.loads(record))
-            n += 1
             record = self.server.lpop(self.key)
         self.flush()
-        return n
 
     def _take(self, record: dict[str, Any]) -> None:
         kind = record["kind"]
@@ -338,14 +347,18 @@ class Writer:
             self.batch = Batch()
 
 
-def crawl_site(site: Site, db: str, redis_url: str, workers: int, extra: Sequence[str]) -> dict[str, Any]:
-    """Crawl one site with *workers* processes; return its summary (also recorded in runs)."""
+def crawl_site(
+    site: Site, db: str, redis_url: str, workers: int, extra: Sequence[str], full: bool
+) -> tuple[CrawlSummary, dict[str, Any]]:
+    """Crawl one site with *workers* processes: its summary (recorded in runs, as a
+    single-process crawl's is) and what the workers did."""
     # blocking pops wait up to a second: the socket must wait longer
     server = redis.Redis.from_url(redis_url, socket_timeout=30)
     k = keys(site.name)
     server.delete(*k.values())
     started, clock = datetime.now(UTC), time.monotonic()
     archive = Archive(db)
+    last_good = archive.last_good_run(site.start_url)
     writer = Writer(archive, server, k["items"])
     since = utc_now()
     try:
@@ -360,23 +373,25 @@ def crawl_site(site: Site, db: str, redis_url: str, workers: int, extra: Sequenc
         archive.add_aliases(merged.redirects)
         archive.cross_check(merged.widget_claims)
         archive.record_sitemap_lastmods(merged.sitemap_lastmods, since)
-        summary = _summary(site, merged, recovered, time.monotonic() - clock, [p.returncode for p in procs])
-        run = {k: v for k, v in summary.items() if k in RUNS_SCHEMA}
-        archive.record_run({**run, "started": started.isoformat(timespec="seconds"), "finished": utc_now()})
     finally:
         archive.close()
         server.delete(*k.values())
-    return summary
+    summary = summarize(merged.crawl_stats(), site.start_url, time.monotonic() - clock, full, merged.failures)
+    compare_with_last_good(summary, last_good)
+    record_run(db, summary, started, site.name)
+    workers_did = {"recovered": recovered, "worker_exits": [p.returncode for p in procs]}
+    return summary, {**workers_did, "worker_pages": merged.worker_pages}
 
 
 def _recover(site, db, redis_url, extra, archive, writer, server, expected_key) -> int:
     """Fetch again, with their cards, the posts a worker scheduled but no worker archived."""
-    archived = {row["url"] for row in archive.db.query("select url from posts")}
-    aliases = {a for row in archive.db.query("select aliases from posts") for a in json.loads(row["aliases"] or "[]")}
+    archived = set(writer.merged.redirects)  # an old slug that redirects is its target's
+    for row in archive.db.query("select url, aliases from posts"):
+        archived |= {row["url"], *json.loads(row["aliases"] or "[]")}
     missing = [
         json.loads(entry)
         for url, entry in ((u.decode(), e) for u, e in server.hgetall(expected_key).items())
-        if url not in archived and url not in aliases and url not in writer.merged.redirects
+        if url not in archived
     ]
     failed = {canonical_url(f["url"]) for f in writer.merged.failures}
     missing = [m for m in missing if canonical_url(m["url"]) not in failed]
@@ -394,38 +409,13 @@ def _recover(site, db, redis_url, extra, archive, writer, server, expected_key) 
     return len(missing)
 
 
-def _summary(site: Site, merged: Merged, recovered: int, seconds: float, codes: list[int]) -> dict[str, Any]:
-    c, s = merged.counts, merged.stats
-    failed = len(merged.failures)
-    return {
-        "site": site.name,
-        "start_url": site.start_url,
-        "status": "ok" if not failed else "errors",
-        "complete": 1,
-        "pages": int(s["response_received_count"]),
-        "not_modified": int(s["blogarchive/not_modified"]),
-        "found": c["new"] + c["updated"] + c["unchanged"] + c["kept"],
-        "new": c["new"],
-        "updated": c["updated"],
-        "unchanged": c["unchanged"],
-        "removed": c["removed"],
-        "restored": c["restored"],
-        "kept": c["kept"],
-        "errors": failed,
-        "bytes": int(s["downloader/response_bytes"]),
-        "failures": json.dumps(merged.failures),
-        "warnings": json.dumps([f"recovered {recovered} posts a lost worker had taken"] if recovered else []),
-        "recovered": recovered,
-        "seconds": round(seconds, 2),
-        "worker_exits": codes,
-        "worker_pages": merged.worker_pages,
-    }
-
-
 def crawl_sites_distributed(
-    sites: Sequence[Site], db: str, redis_url: str, workers: int, extra: Sequence[str], emit: Any
+    sites: Sequence[Site], db: str, redis_url: str, workers: int, extra: Sequence[str], full: bool, emit: Any
 ) -> int:
-    """Every site in turn, each by *workers* processes; 0 when all went well, else 1."""
+    """Every site in turn, each by *workers* processes; 0 when all went well, else 1.
+
+    emit(site, summary, what the workers did) is called after each site.
+    """
     try:
         redis.Redis.from_url(redis_url).ping()
     except redis.RedisError as err:
@@ -433,7 +423,7 @@ def crawl_sites_distributed(
     status = 0
     with archive_lock(db):
         for site in sites:
-            summary = crawl_site(site, db, redis_url, workers, extra)
-            emit(summary)
-            status = max(status, 0 if summary["status"] == "ok" else 1)
+            summary, workers_did = crawl_site(site, db, redis_url, workers, extra, full)
+            emit(site, summary, workers_did)
+            status = max(status, 0 if summary.ok else 1)
     return status

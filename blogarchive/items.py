@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -66,3 +66,9 @@ class GoneItem:
 
     url: str
     status: int
+
+
+def as_record(item: PostItem | UnchangedItem | GoneItem) -> dict[str, Any]:
+    """An item's fields as a dict, shallow: its lists and dicts are not touched again
+    (dataclasses.asdict would copy them deeply)."""
+    return {f.name: getattr(item, f.name) for f in fields(item)}

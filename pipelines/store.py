@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from scrapy.crawler import Crawler
 
-from blogarchive.items import GoneItem, PostItem, UnchangedItem
+from blogarchive.items import GoneItem, PostItem, UnchangedItem, as_record
 from blogarchive.lock import archive_lock
 from blogarchive.storage import Archive, Batch, utc_now
 
@@ -48,8 +47,7 @@ class StorePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PostItem):
-            # shallow: the item's lists and dicts are not touched again (asdict would copy them deeply)
-            self.batch.records.append({f.name: getattr(item, f.name) for f in dataclasses.fields(item)})
+            self.batch.records.append(as_record(item))
         elif isinstance(item, UnchangedItem):
             self.batch.unchanged.append(item.url)
         elif isinstance(item, GoneItem):

@@ -154,11 +154,11 @@ def test_a_template_change_raises_drift_warnings(tmp_path: Path) -> None:
 
 
 def test_far_fewer_posts_than_the_last_good_run() -> None:
-    from blogarchive.crawl import CrawlSummary, _compare_with_last_good
+    from blogarchive.runs import CrawlSummary, compare_with_last_good
 
     summary = CrawlSummary(start_url="x", found=10, finish_reason="finished")
-    _compare_with_last_good(summary, {"found": 45})
+    compare_with_last_good(summary, {"found": 45})
     assert summary.warnings == ["found 10 posts, the last good run found 45"]
     early = CrawlSummary(start_url="x", found=10, finish_reason="finished", stopped_early_at="x/blog")
-    _compare_with_last_good(early, {"found": 45})
+    compare_with_last_good(early, {"found": 45})
     assert early.warnings == []  # an early stop visits few posts on purpose
