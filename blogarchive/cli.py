@@ -6,13 +6,14 @@ found), 2 for bad input or a fatal error.  Errors are one line on stderr.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,10 @@ def crawl(
         )
     except LockedError as err:
         raise Fatal(str(err)) from err
+    except OSError as err:  # the lock file or the archive's folder: a full disk, a read-only mount
+        raise Fatal(f"cannot write beside the archive {db}: {err.strerror or err}") from err
+    if summary.fatal:
+        raise Fatal(summary.fatal)
     if as_json:
         click.echo(json.dumps(summary.as_dict()))
     elif not quiet:
@@ -241,6 +246,18 @@ def _crawl_distributed(
     except (ConnectionError, LockedError) as err:
         raise Fatal(str(err)) from err
     sys.exit(status)
+
+
+@contextlib.contextmanager
+def _archive_writes(db: str) -> Iterator[None]:
+    """Hold the archive's lock (no crawl at the same time) for a command that writes."""
+    from blogarchive.lock import archive_lock
+
+    try:
+        with archive_lock(db):
+            yield
+    except LockedError as err:
+        raise Fatal(str(err)) from err
 
 
 def _check_writable(db: str) -> None:
@@ -381,6 +398,7 @@ def status(db: str, limit: int, as_json: bool) -> None:
         runs = archive.runs(limit)
         total = archive.count()
         removed = archive.db.execute("select count(*) from posts where removed_at > ''").fetchone()[0]
+        held = len(archive.held_changes())
     finally:
         archive.close()
     if as_json:
@@ -407,6 +425,40 @@ def status(db: str, limit: int, as_json: bool) -> None:
     for run in runs[:1]:
         for warning in json.loads(run.get("warnings") or "[]"):
             click.echo(f"last run warning: {warning}")
+    if held:
+        click.echo(f"{held} changes held back: `blogarchive accept --db {db}` lists them")
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive to update.")
+@click.option("--all", "accept_all", is_flag=True, help="Accept every held change.")
+def accept(urls: tuple[str, ...], db: str, accept_all: bool) -> None:
+    """Take held changes (posts whose new version looked like a maintenance page or a broken
+    template) into the archive: the archived version goes to the history.  Without URLs
+    or --all, lists the held changes."""
+    from blogarchive.urls import canonical_url
+
+    if urls and accept_all:
+        raise Fatal("give URLs or --all, not both")
+    archive = _open_archive(db)
+    try:
+        held = archive.held_changes()
+        if not urls and not accept_all:
+            for change in held:
+                click.echo(f"{change['url']}  held since {change['held_at']}: {'; '.join(change['reasons'])}")
+            if not held:
+                click.echo("no held changes", err=True)
+            return
+        wanted = None if accept_all else {canonical_url(u) for u in urls}
+        unknown = sorted((wanted or set()) - {change["url"] for change in held})
+        if unknown:
+            raise Fatal(f"no held change for {unknown[0]} (`blogarchive accept --db {db}` lists them)")
+        with _archive_writes(db):
+            applied = archive.accept(wanted)
+    finally:
+        archive.close()
+    click.echo(f"accepted {applied} held changes", err=True)
 
 
 @main.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from blogarchive.lock import archive_lock
 from blogarchive.runs import CrawlSummary, compare_with_last_good, record_run, summarize
 from blogarchive.spiders.blog import BlogSpider
 from blogarchive.spiders.clinic import ClinicSpider
-from blogarchive.storage import Archive
+from blogarchive.storage import Archive, ArchiveError
 
 
 def build_settings(db_path: str, overrides: dict[str, Any] | None = None) -> Settings:
@@ -107,12 +108,20 @@ def run_crawl(
         archive = Archive(db_path)
         try:
             last_good = archive.last_good_run(start_url)
+            # the run's row exists from its start: if this process dies, the next run knows
+            run_id = archive.start_run(start_url, site, started.isoformat(timespec="seconds"))
         finally:
             archive.close()
+        crawler.settings.set("BLOGARCHIVE_RUN_ID", run_id, priority="cmdline")
         process.crawl(crawler, **{k: v for k, v in spider_args.items() if v})
         process.start()
         failures = list(getattr(crawler.spider, "failures", []))
         summary = summarize(crawler.stats.get_stats(), start_url, time.monotonic() - clock, full, failures)
         compare_with_last_good(summary, last_good)
-        record_run(db_path, summary, started, site)
+        try:
+            record_run(db_path, summary, started, site, run_id)
+        except (ArchiveError, sqlite3.Error, OSError) as err:
+            # the disk that stopped the crawl may refuse the run's record too: say so, in the same line
+            note = f"the run could not be recorded ({err})"
+            summary.fatal = f"{summary.fatal}; {note}" if summary.fatal else f"cannot write the archive: {note}"
     return summary

@@ -44,6 +44,10 @@ class PostItem:
     # The URL the crawl fetched, before canonicalisation; the listing page that linked it.
     fetched_url: str | None = None
     listing_url: str | None = None
+    # The card's own title and date text as the listing printed them: the next night's
+    # early stop compares its cards with these (like with like), not with the page's.
+    card_title: str | None = None
+    card_date: str | None = None
     fetched_at: str | None = None
     # HTTP validators and the sitemap's lastmod, for the next night's conditional requests.
     # the name given in a sites file (`crawl --sites`, `--site`): which blog of the archive

@@ -19,8 +19,12 @@ class LockedError(RuntimeError):
 
 @contextmanager
 def archive_lock(db_path: str | Path) -> Iterator[None]:
-    """Hold the archive's lock for the duration of the block, or raise LockedError at once."""
-    path = Path(f"{db_path}.lock")
+    """Hold the archive's lock for the duration of the block, or raise LockedError at once.
+
+    The lock sits beside the resolved file: the same archive reached through a symlink
+    (or a symlinked folder) is the same lock.
+    """
+    path = Path(f"{Path(db_path).resolve()}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
         try:

@@ -77,5 +77,7 @@ def merge(
         date_evidence=to_json(claims),
         fetched_url=article.url,
         listing_url=listing_url,
+        card_title=card.title if card else None,
+        card_date=card.date_text if card else None,
         fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -22,7 +22,10 @@ import itertools
 import logging
 import multiprocessing
 import os
+import select
 import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -101,7 +104,43 @@ def analyse(task: PageTask) -> PageFacts:
     return facts
 
 
-def _worker_init() -> None:
+def _die_with(crawl_pid: int) -> None:
+    """End this worker when the crawl process ends, however it ends (SIGKILL included).
+
+    A worker's parent is multiprocessing's forkserver, and the forkserver waits for its
+    workers, which wait for work on a queue they hold both ends of: nothing else would
+    ever end them, nor the resource tracker that they keep alive.
+    """
+    try:
+        watched = os.pidfd_open(crawl_pid)
+    except (AttributeError, OSError):  # not Linux 5.3+, or the crawl already ended
+        watched = None
+        if not _alive(crawl_pid):
+            os._exit(1)
+
+    def watch() -> None:
+        if watched is not None:
+            select.select([watched], [], [])  # readable when the process ends
+        else:
+            while _alive(crawl_pid):
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="crawl-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _worker_init(crawl_pid: int) -> None:
+    _die_with(crawl_pid)
     # Ctrl-C reaches the whole process group: the main process shuts the pool down
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # the crawl's log is the main process's; a worker has no handler to send records to
@@ -139,7 +178,9 @@ class PagePool:
             # forkserver: workers come from a clean process, not a fork of the reactor and its
             # threads; nothing preloaded there, so that it stays small (each worker imports its own)
             context = multiprocessing.get_context("forkserver")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_init)
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+            )
             log.debug("reading pages in %d worker processes", self.workers)
         return self._executor
 

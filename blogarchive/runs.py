@@ -30,14 +30,21 @@ class CrawlSummary:
     removed: int = 0
     restored: int = 0
     kept: int = 0
+    held: int = 0
     errors: int = 0
     bytes: int = 0
     seconds: float = 0.0
     finish_reason: str = ""
     stopped_early_at: str | None = None
+    # the previous run's status when it made this run walk the whole index (it did not finish cleanly)
+    walk_whole: str | None = None
     not_revisited: int = 0
     sitemap_skipped: int = 0
+    links_malformed: int = 0
+    canonical_ignored: int = 0
     date_conflicts: int = 0
+    # why the crawl stopped short (the archive could not be written): the CLI's one error line
+    fatal: str | None = None
     warnings: list[str] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
 
@@ -48,12 +55,20 @@ class CrawlSummary:
 
     @property
     def status(self) -> str:
+        """ok, warnings, errors; or, for a run that did not finish: interrupted (Ctrl-C,
+        SIGTERM), capped (--max-pages), failed (anything else: disk full...)."""
         if self.finish_reason != "finished":
-            return "failed"
+            return _UNFINISHED.get(self.finish_reason, "failed")
         return "errors" if self.errors or not self.found else "warnings" if self.warnings else "ok"
+
+    @property
+    def complete(self) -> bool:
+        """True when the run saw every post: it finished and walked the whole index."""
+        return self.finish_reason == "finished" and (self.full or not self.stopped_early_at)
 
     def lines(self) -> list[str]:
         kept = f", kept {self.kept} (empty page, old version kept)" if self.kept else ""
+        kept += f", held {self.held} (see warnings)" if self.held else ""
         gone = f", removed {self.removed}" if self.removed else ""
         back = f", restored {self.restored}" if self.restored else ""
         out = [
@@ -67,10 +82,20 @@ class CrawlSummary:
                 f"stopped the index walk early at {self.stopped_early_at}: {self.not_revisited} known posts "
                 "not revisited tonight (run with --full to re-check every post)"
             )
+        if self.walk_whole:
+            previous = _PREVIOUS.get(self.walk_whole, f"the last run ended {self.walk_whole}")
+            out.append(f"{previous}: walked the whole index (no early stop) so that no post is missed")
         if self.date_conflicts:
             out.append(f"{self.date_conflicts} posts have conflicting date evidence (see date_conflicts)")
         if self.sitemap_skipped:
             out.append(f"{self.sitemap_skipped} posts skipped: sitemap lastmod unchanged")
+        if self.canonical_ignored:
+            out.append(
+                f"{self.canonical_ignored} posts declare a canonical URL that is no post (the home page or an "
+                "index): ignored, each post kept at its own URL"
+            )
+        if self.links_malformed:
+            out.append(f"{self.links_malformed} malformed links skipped (not URLs a browser could follow)")
         out += [f"warning: {w}" for w in self.warnings]
         shown = self.failures[:_FAILURES_SHOWN]
         out += [f"failed: {f['url']}: {f['reason']}" for f in shown]
@@ -96,27 +121,41 @@ def summarize(
         full=full,
         pages=stats.get("response_received_count", 0),
         not_modified=count("not_modified"),
-        found=count("new") + count("updated") + count("unchanged") + count("kept"),
+        found=count("new") + count("updated") + count("unchanged") + count("kept") + count("held"),
         new=count("new"),
         updated=count("updated"),
         unchanged=count("unchanged"),
         removed=count("removed"),
         restored=count("restored"),
         kept=count("kept"),
+        held=count("held"),
         errors=count("pages_failed") + exceptions + count("kept"),
         bytes=stats.get("downloader/response_bytes", 0),
         seconds=seconds,
         finish_reason=str(stats.get("finish_reason", "")),
         stopped_early_at=stats.get("blogarchive/stopped_early_at"),
+        walk_whole=stats.get("blogarchive/walk_whole"),
         not_revisited=count("not_revisited"),
         sitemap_skipped=count("sitemap_skipped"),
+        links_malformed=count("links_malformed"),
+        canonical_ignored=count("canonical_ignored"),
         date_conflicts=count("date_conflicts"),
-        warnings=drift_warnings(stats, count("new") + count("updated") + count("unchanged")),
+        fatal=stats.get("blogarchive/fatal"),
+        warnings=drift_warnings(stats, count("new") + count("updated") + count("unchanged") + count("held")),
         failures=failures,
     )
 
 
 _FAILURES_SHOWN = 5
+_PREVIOUS = {
+    "none": "no earlier run is recorded",
+    "running": "the last run died (killed or crashed)",
+    "errors": "the last run had failed pages",
+    "interrupted": "the last run was interrupted",
+    "capped": "the last run stopped at the page cap",
+    "failed": "the last run failed",
+}
+_UNFINISHED = {"shutdown": "interrupted", "closespider_pagecount": "capped"}
 
 # Drift thresholds: a template change that moves every body, far fewer posts.
 _MOVED_SHARE = 0.8
@@ -140,6 +179,11 @@ def drift_warnings(stats: Mapping[str, Any], seen: int) -> list[str]:
     moved = count("body_changed")
     if moved >= _MOVED_MIN and moved >= _MOVED_SHARE * max(seen, 1):
         warnings.append(f"{moved} of {seen} bodies changed at once: a template change?")
+    if count("held"):
+        warnings.append(
+            f"{count('held')} changed posts held back (a maintenance page or a broken template?): the archived "
+            "versions stay until a later run sees the same change (`blogarchive accept` takes them now)"
+        )
     return warnings
 
 
@@ -150,20 +194,23 @@ def compare_with_last_good(summary: CrawlSummary, last_good: dict[str, Any] | No
         summary.warnings.append(f"found {summary.found} posts, the last good run found {last_good['found']}")
 
 
-def record_run(db_path: str, summary: CrawlSummary, started: datetime, site: str | None) -> None:
+def record_run(
+    db_path: str, summary: CrawlSummary, started: datetime, site: str | None, run_id: int | None = None
+) -> None:
+    """Store the run's summary (in its 'running' row *run_id*, when it has one)."""
     archive = Archive(db_path)
     try:
         run = {k: v for k, v in asdict(summary).items() if k in RUNS_SCHEMA}
         archive.record_run({
             **run,
             # a complete run visited every post; its count is the yardstick for drift
-            "complete": int(summary.full or not summary.stopped_early_at),
+            "complete": int(summary.complete),
             "warnings": json.dumps(summary.warnings),
             "failures": json.dumps(summary.failures),
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "status": summary.status,
             "site": site,
-        })  # fmt: skip
+        }, run_id)  # fmt: skip
     finally:
         archive.close()

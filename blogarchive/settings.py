@@ -76,3 +76,5 @@ BLOGARCHIVE_WORKERS = -1
 BLOGARCHIVE_POOL_AFTER = 100
 # Set by the CLI when it already holds the archive's lock.
 BLOGARCHIVE_LOCK_HELD = False
+# the runs row of this crawl (set by `blogarchive crawl`): the run before it decides the early stop
+BLOGARCHIVE_RUN_ID = None

@@ -2,14 +2,18 @@
 
 Nothing is ever deleted: a changed post's previous version goes to `revisions`,
 a post that answers 404/410 is marked removed (and restored if it comes back),
-an empty page never replaces a body.
+an empty page never replaces a body, and a change that looks like a maintenance
+page or a broken template is held (`held`) until a later run confirms it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import re
 import sqlite3
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,8 +38,18 @@ JSON_FIELDS = ("tags", "categories", "images", "aliases", "links_internal", "lin
                "date_conflicts", "date_evidence")  # fmt: skip
 FTS_COLUMNS = ["title", "excerpt", "body_text"]
 _PAGES_KEY = "__pages__"  # the template table's row that counts the pages seen
-# A body that shrinks below this share of its last version is a drift warning.
+# A body that shrinks below this share of its last version is a drift warning (and held).
 SHORTER_BODY = 0.5
+# A new body sharing less than this share of its word pairs with the old one was rewritten
+# wholesale: a maintenance page, another page's text, a template gone wrong (held).
+REWRITTEN_BODY = 0.25
+# Columns written for a post seen again whose content did not change: how and when
+# it was seen, never its content (a partial record upserted with full ones would
+# blank every column it lacks).
+SEEN_COLUMNS = (
+    "last_seen", "fetched_at", "aliases", "removed_at", "moved_to", "etag", "http_last_modified",
+    "sitemap_lastmod", "card_title", "card_date",
+)  # fmt: skip
 
 POSTS_SCHEMA: dict[str, type] = {
     name: str
@@ -45,14 +59,30 @@ POSTS_SCHEMA: dict[str, type] = {
         "images", "aliases", "links_internal", "links_outbound", "date_source", "date_conflicts",
         "date_evidence", "fetched_url", "listing_url", "fetched_at", "content_hash",
         "first_seen", "last_seen", "removed_at", "etag", "http_last_modified", "sitemap_lastmod", "site",
+        # the listing card's own title and date text, compared with the next night's card
+        "card_title", "card_date",
+        # a post whose old URL now redirects: the URL of the post it became
+        "moved_to",
     )
 } | {"word_count": int}  # fmt: skip
 RUNS_SCHEMA: dict[str, type] = {
     "id": int, "started": str, "finished": str, "start_url": str, "status": str, "complete": int,
     "pages": int, "not_modified": int, "found": int, "new": int, "updated": int, "unchanged": int,
     "removed": int, "restored": int, "kept": int, "errors": int, "bytes": int, "warnings": str,
-    "date_conflicts": int, "failures": str, "site": str,
+    "date_conflicts": int, "failures": str, "site": str, "held": int, "fatal": str,
 }  # fmt: skip
+HELD_SCHEMA: dict[str, type] = {
+    "url": str, "held_at": str, "session": str, "reasons": str, "content_hash": str, "body_hash": str,
+    "record": str,
+}  # fmt: skip
+
+
+# Fields a record may lack (a post fetched without its card, from a feed): the stored value stays.
+_KEPT_WHEN_SILENT = ("card_title", "card_date", "sitemap_lastmod")
+# Bodies shorter than this are too short to call two posts' bodies the same page.
+_TWIN_MIN_CHARS = 40
+_JUDGED_MIN_CHARS = 200
+_WORD = re.compile(r"\w+")
 
 
 class ArchiveError(Exception):
@@ -87,6 +117,10 @@ class Archive:
     def __init__(self, path: str | Path, create: bool = True) -> None:
         path = Path(path)
         self.path = path
+        # one id per opening (one crawl): a held change is confirmed by a later one
+        self.session = uuid.uuid4().hex
+        # hashes of the new bodies written or held in this session (a page shared by many posts)
+        self._new_bodies: dict[str, str] = {}
         if not create and not path.exists():
             raise ArchiveError(f"no archive at {path}")
         try:
@@ -113,6 +147,8 @@ class Archive:
         self.db["runs"].create(RUNS_SCHEMA, pk="id", if_not_exists=True)
         self.db["runs"].add_missing_columns([{name: typ() for name, typ in RUNS_SCHEMA.items()}])
         self.db["template"].create({"key": str, "count": int}, pk="key", if_not_exists=True)
+        # changes held back until a later crawl confirms them (or `blogarchive accept`)
+        self.db["held"].create(HELD_SCHEMA, pk="url", if_not_exists=True)
         # downloaded images and PDFs: original URL → content-addressed path under the assets folder
         self.db["assets"].create(
             {"url": str, "path": str, "checksum": str, "post_url": str, "stored_at": str}, pk="url", if_not_exists=True
@@ -131,8 +167,8 @@ class Archive:
         """What a later crawl needs of each archived post: validators, card fields, removal
         (of the posts named *site*, when given)."""
         sql = (
-            "select url, etag, http_last_modified, sitemap_lastmod, title, published_raw, removed_at, site, fetched_url"
-            " from posts"
+            "select url, etag, http_last_modified, sitemap_lastmod, title, published_raw, date_source, card_title,"
+            " card_date, removed_at, site, fetched_url from posts"
         )
         rows = self.db.query(sql + " where site = ?", [site]) if site else self.db.query(sql)
         return {row["url"]: row for row in rows}
@@ -203,60 +239,147 @@ class Archive:
         return self.apply(Batch(records=list(records)))
 
     def _save_records(self, records: list[dict[str, Any]]) -> Counter[str]:
+        """New posts are inserted; changed ones replace their row (the old one goes to
+        revisions) unless the change looks wrong, when it is held; unchanged ones get
+        only their SEEN_COLUMNS, in statements of their own."""
         counts: Counter[str] = Counter()
         if not records:
             return counts
         now = utc_now()
-        old_rows = self._existing([r["url"] for r in records])
-        to_write, revisions = [], []
+        urls = [r["url"] for r in records]
+        old_rows, held_rows = self._existing(urls), self._held(urls)
+        writes: list[dict[str, Any]] = []
+        seen: list[dict[str, Any]] = []
+        revisions: list[dict[str, Any]] = []
+        holds: list[dict[str, Any]] = []
+        released: list[str] = []
         for rec in records:
-            rec = {**rec, "content_hash": content_hash(rec), "last_seen": now, "removed_at": None}
-            old = old_rows.get(rec["url"])
+            rec = {**rec, "content_hash": content_hash(rec), "last_seen": now, "removed_at": None, "moved_to": None}
+            url, old = rec["url"], old_rows.get(rec["url"])
             if old is None:
                 counts["new"] += 1
-                to_write.append({**rec, "first_seen": now})
+                self._is_twin(rec)
+                writes.append({**rec, "first_seen": now})
                 continue
             # an alias once seen stays an alias: old links keep working
             rec["aliases"] = sorted(set(json.loads(old.get("aliases") or "[]")) | set(rec.get("aliases") or []))
-            if old.get("removed_at"):
-                counts["restored"] += 1
+            for name in _KEPT_WHEN_SILENT:
+                if rec.get(name) is None:
+                    rec[name] = old.get(name)
+            counts["restored"] += bool(old.get("removed_at"))
+            held = held_rows.get(url)
             if not rec.get("body_text") and old.get("body_text"):
                 counts["kept"] += 1
+                seen.append(rec)
                 continue
             if old["content_hash"] == rec["content_hash"]:
                 counts["unchanged"] += 1
-                keep = ("url", "last_seen", "fetched_at", "aliases", "removed_at", "etag", "http_last_modified",
-                        "sitemap_lastmod")  # fmt: skip
-                to_write.append({k: rec.get(k) for k in keep})
+                seen.append(rec)
+                if held is not None:  # the site is back to the archived version
+                    released.append(url)
+                continue
+            counts += _drift(old, rec)
+            twin = self._is_twin(rec)
+            # a held change seen again by a later crawl is the site's real content now,
+            # unless this crawl too serves it for other posts (a maintenance page)
+            confirmed = held is not None and held["content_hash"] == rec["content_hash"]
+            confirmed = confirmed and held["session"] != self.session and not twin
+            reasons = [] if confirmed else suspicions(old, rec, twin)
+            if reasons:
+                counts["held"] += 1
+                holds.append(self._hold_row(rec, reasons, now, held))
+                seen.append(rec)
                 continue
             counts["updated"] += 1
-            counts += _drift(old, rec)
-            changed = [f for f in CONTENT_FIELDS if jsonify_if_needed(rec.get(f)) != old.get(f)]
-            revisions.append({
-                "url": rec["url"], "replaced_at": now,
-                "changed": json.dumps(changed), "record": json.dumps(old, ensure_ascii=False),
-            })  # fmt: skip
-            to_write.append({**rec, "first_seen": old["first_seen"]})
+            counts["confirmed"] += confirmed
+            if held is not None:
+                released.append(url)
+            revisions.append(_revision(old, rec, now))
+            writes.append({**rec, "first_seen": old["first_seen"]})
         if revisions:
             self.db["revisions"].insert_all(revisions)
+        if writes:
+            # every column given: a full record replaces the row, it never leaves a column to chance
+            self.db["posts"].upsert_all([{c: row.get(c) for c in POSTS_SCHEMA} for row in writes], pk="url")
+        self._mark_seen(seen)
+        if holds:
+            self.db["held"].upsert_all(holds, pk="url")
+        if released:
+            self.db.execute(f"delete from held where url in ({','.join('?' * len(released))})", released)
         assets = [
-            {
-                "url": a["url"],
-                "path": a["path"],
-                "checksum": a.get("checksum"),
-                "post_url": rec["url"],
-                "stored_at": now,
-            }
+            {"url": a["url"], "path": a["path"], "checksum": a.get("checksum"), "post_url": rec["url"],
+             "stored_at": now}
             for rec in records
             for a in rec.get("assets") or []
         ]
-        for row in to_write:
-            row.pop("assets", None)  # kept in their own table
-            row.pop("asset_urls", None)
-        self.db["posts"].upsert_all(to_write, pk="url", alter=True)
         if assets:
             self.db["assets"].upsert_all(assets, pk="url")
         return counts
+
+    def _held(self, urls: list[str]) -> dict[str, dict[str, Any]]:
+        marks = ",".join("?" * len(urls))
+        return {row["url"]: row for row in self.db.query(f"select * from held where url in ({marks})", urls)}
+
+    def _is_twin(self, rec: dict[str, Any]) -> bool:
+        """True when another post got the same new body in this session or is held with it
+        (a page the site serves for every post: maintenance, login, error)."""
+        body = rec.get("body_text") or ""
+        if len(body) < _TWIN_MIN_CHARS:
+            return False
+        key = _body_hash(rec)
+        first = self._new_bodies.setdefault(key, rec["url"])
+        if first != rec["url"]:
+            return True
+        sql = "select 1 from held where body_hash = ? and url != ? limit 1"
+        return self.db.execute(sql, [key, rec["url"]]).fetchone() is not None
+
+    def _hold_row(
+        self, rec: dict[str, Any], reasons: list[str], now: str, held: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        same = held is not None and held["content_hash"] == rec["content_hash"]
+        return {
+            "url": rec["url"],
+            "held_at": held["held_at"] if same and held else now,
+            "session": self.session,
+            "reasons": json.dumps(reasons),
+            "content_hash": rec["content_hash"],
+            "body_hash": _body_hash(rec),
+            "record": json.dumps({c: rec.get(c) for c in POSTS_SCHEMA}, ensure_ascii=False),
+        }
+
+    def _mark_seen(self, records: list[dict[str, Any]]) -> None:
+        """Posts seen again with their content unchanged (or held, or kept): SEEN_COLUMNS only."""
+        if not records:
+            return
+        assignments = ", ".join(f"{c} = ?" for c in SEEN_COLUMNS)
+        rows = [[jsonify_if_needed(rec.get(c)) for c in SEEN_COLUMNS] + [rec["url"]] for rec in records]
+        self.db.conn.executemany(f"update posts set {assignments} where url = ?", rows)
+
+    def held_changes(self) -> list[dict[str, Any]]:
+        """Changes held back, oldest first: url, held_at, reasons (decoded), record."""
+        rows = list(self.db.query("select * from held order by held_at, url"))
+        for row in rows:
+            row["reasons"] = json.loads(row["reasons"] or "[]")
+        return rows
+
+    def accept(self, urls: Iterable[str] | None = None) -> int:
+        """Apply held changes (those of *urls*, or all): the archived version goes to
+        revisions, the held one becomes current.  Returns how many were applied."""
+        wanted = None if urls is None else set(urls)
+        now, applied = utc_now(), 0
+        with self.db.atomic():
+            for held in self.held_changes():
+                if wanted is not None and held["url"] not in wanted:
+                    continue
+                old = next(self.db.query("select * from posts where url = ?", [held["url"]]), None)
+                rec = json.loads(held["record"])
+                if old is not None:
+                    self.db["revisions"].insert(_revision(old, rec, now))
+                    rec = {**rec, "first_seen": old["first_seen"], "last_seen": old["last_seen"]}
+                    self.db["posts"].upsert({c: rec.get(c) for c in POSTS_SCHEMA}, pk="url")
+                    applied += 1
+                self.db.execute("delete from held where url = ?", [held["url"]])
+        return applied
 
     def _touch(self, urls: list[str]) -> Counter[str]:
         """Posts that answered 304: seen again, unchanged."""
@@ -275,12 +398,15 @@ class Archive:
             removed += cursor.rowcount
         return Counter(removed=removed)
 
-    def add_aliases(self, redirects: dict[str, str]) -> int:
+    def add_aliases(self, redirects: dict[str, str]) -> Counter[str]:
         """Record redirected URLs (old → new) as aliases of the posts they lead to.
 
-        Chains (a → b → c) resolve to their end; returns how many aliases were added.
+        Chains (a → b → c) resolve to their end.  A post archived at an old URL that
+        now redirects to another post is that post: it is marked moved (moved_to, and
+        removed, so that it is exported once), never deleted.  Counts aliases_added, moved.
         """
-        added = 0
+        counts: Counter[str] = Counter()
+        now = utc_now()
         with self.db.atomic():
             for old in redirects:
                 target, hops = redirects[old], 0
@@ -293,8 +419,14 @@ class Archive:
                 if old not in aliases:
                     aliases.add(old)
                     self.db["posts"].update(target, {"aliases": sorted(aliases)})
-                    added += 1
-        return added
+                    counts["aliases_added"] += 1
+                cursor = self.db.execute(
+                    "update posts set removed_at = ?, moved_to = ? where url = ?"
+                    " and (removed_at is null or removed_at = '')",
+                    [now, target, old],
+                )
+                counts["moved"] += cursor.rowcount
+        return +counts
 
     def cross_check(self, extra: dict[str, list[Claim]]) -> int:
         """Add date claims gathered elsewhere in the crawl (other posts' widgets, sitemaps).
@@ -361,12 +493,68 @@ class Archive:
             rows = [{"key": prefix + k, "count": v} for k, v in counts.items()]
             self.db["template"].insert_all([*rows, {"key": prefix + _PAGES_KEY, "count": pages}])
 
-    def record_run(self, run: dict[str, Any]) -> int:
-        """Store one crawl run's summary; return its id."""
+    def start_run(self, start_url: str, site: str | None, started: str) -> int:
+        """A run's row while it runs: one that stays 'running' died (SIGKILL, power cut)."""
+        row = {"started": started, "start_url": start_url, "status": "running", "complete": 0, "site": site}
+        return self.db["runs"].insert(row).last_pk
+
+    def previous_run(self, start_url: str, before: int | None = None) -> dict[str, Any] | None:
+        """The latest run of the blog at *start_url* (before run *before*, when given)."""
+        sql = "select * from runs where start_url = ? and (? is null or id < ?) order by id desc limit 1"
+        return next(self.db.query(sql, [start_url, before, before]), None)
+
+    def record_run(self, run: dict[str, Any], run_id: int | None = None) -> int:
+        """Store one crawl run's summary (in the row start_run made, when given); return its id."""
+        if run_id is not None:
+            self.db["runs"].update(run_id, run)
+            return run_id
         return self.db["runs"].insert(run, alter=True).last_pk
 
     def close(self) -> None:
         self.db.close()
+
+
+def suspicions(old: dict[str, Any], new: dict[str, Any], twin: bool) -> list[str]:
+    """Why a change to an archived post looks like the site failing rather than an edit
+    (empty: it looks like an edit)."""
+    reasons = []
+    if old.get("title") and not new.get("title"):
+        reasons.append("lost its title")
+    if old.get("published") and not new.get("published"):
+        reasons.append("lost its date")
+    old_body, new_body = old.get("body_text") or "", new.get("body_text") or ""
+    # a few lines rewritten are an edit whatever their share: only a real body is judged
+    judged = len(old_body) >= _JUDGED_MIN_CHARS
+    if judged and len(new_body) < SHORTER_BODY * len(old_body):
+        reasons.append("body less than half its last version")
+    elif judged and _shared_pairs(old_body, new_body) < REWRITTEN_BODY:
+        reasons.append("body rewritten wholesale")
+    if twin:
+        reasons.append("same body as another post tonight")
+    return reasons
+
+
+def _shared_pairs(old: str, new: str) -> float:
+    """The share of the new body's distinct word pairs that the old body has: an edit keeps
+    most, another text keeps few (single words are shared by any two English texts)."""
+
+    def pairs(text: str) -> set[tuple[str, str]]:
+        words = _WORD.findall(text.lower())
+        return set(itertools.pairwise(words))
+
+    new_pairs = pairs(new)
+    return len(pairs(old) & new_pairs) / len(new_pairs) if new_pairs else 1.0
+
+
+def _body_hash(rec: dict[str, Any]) -> str:
+    return hashlib.sha256((rec.get("body_text") or "").encode()).hexdigest()
+
+
+def _revision(old: dict[str, Any], new: dict[str, Any], now: str) -> dict[str, Any]:
+    """The revisions row that keeps *old*, replaced by *new*."""
+    changed = [f for f in CONTENT_FIELDS if jsonify_if_needed(new.get(f)) != old.get(f)]
+    return {"url": old["url"], "replaced_at": now, "changed": json.dumps(changed),
+            "record": json.dumps(old, ensure_ascii=False)}  # fmt: skip
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:

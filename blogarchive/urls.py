@@ -49,6 +49,19 @@ def check_start_url(url: str) -> str:
     return url
 
 
+def followable(url: str) -> bool:
+    """True for a URL a request can be made of: http(s), a host without spaces, a port in
+    range.  Pages carry malformed links (`http://host:99999/x`, `http://[::1/x`); one of
+    them must never stop the crawl."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port out of range or not a number
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and bool(host) and not any(c.isspace() for c in host) and port != 0
+
+
 def is_loopback(url: str) -> bool:
     """True for URLs on this machine (127.0.0.0/8, ::1, localhost)."""
     host = urlsplit(url).hostname or ""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 
 from blogarchive.items import GoneItem, PostItem, UnchangedItem, as_record
 from blogarchive.lock import archive_lock
@@ -27,6 +29,7 @@ class StorePipeline:
         self.batch = Batch()
         self.archive: Archive | None = None
         self._lock: Any = None
+        self.fatal: str | None = None  # why the archive cannot be written (disk full...): the crawl stops
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -58,30 +61,50 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         self._flush()
+        if self.archive is not None and self.fatal is None:
+            try:
+                self._finish(self.archive)
+            except (sqlite3.Error, OSError) as err:
+                self._stop(f"cannot write the archive {self.db_path}: {err}", closing=True)
         if self.archive is not None:
-            # redirects seen during the crawl, including those whose target was
-            # already fetched (the redirected request was then not repeated)
-            spider = self.crawler.spider
-            redirects = getattr(spider, "redirects", None)
-            if redirects:
-                added = self.archive.add_aliases(redirects)
-                self.crawler.stats.set_value("blogarchive/aliases_added", added)
-            if lastmods := getattr(spider, "sitemap_lastmods", None):
-                self.archive.record_sitemap_lastmods(lastmods, self.opened_at)
-            # other posts' widgets dated these posts: cross-check the stored dates
-            conflicting = self.archive.cross_check(getattr(spider, "widget_claims", {}))
-            self.crawler.stats.set_value("blogarchive/date_conflicts", conflicting)
-            if (template := getattr(spider, "template", None)) is not None:
-                self.archive.save_template(template, getattr(spider, "site", None))
             self.archive.close()
         if self._lock is not None:
             self._lock.__exit__(None, None, None)
 
+    def _finish(self, archive: Archive) -> None:
+        """What the crawl learned beyond posts: redirects, sitemap dates, widget dates, template."""
+        # redirects seen during the crawl, including those whose target was
+        # already fetched (the redirected request was then not repeated)
+        spider = self.crawler.spider
+        if redirects := getattr(spider, "redirects", None):
+            for key, value in archive.add_aliases(redirects).items():
+                self.crawler.stats.set_value(f"blogarchive/{key}", value)
+        if lastmods := getattr(spider, "sitemap_lastmods", None):
+            archive.record_sitemap_lastmods(lastmods, self.opened_at)
+        # other posts' widgets dated these posts: cross-check the stored dates
+        conflicting = archive.cross_check(getattr(spider, "widget_claims", {}))
+        self.crawler.stats.set_value("blogarchive/date_conflicts", conflicting)
+        if (template := getattr(spider, "template", None)) is not None:
+            archive.save_template(template, getattr(spider, "site", None))
+
     def _flush(self) -> None:
-        if not len(self.batch) or self.archive is None:
+        if not len(self.batch) or self.archive is None or self.fatal is not None:
             return
-        counts = self.archive.apply(self.batch)
+        try:
+            counts = self.archive.apply(self.batch)
+        except (sqlite3.Error, OSError) as err:
+            # a full disk, a failing device: every later write would fail the same way.
+            # The batch's transaction was rolled back; the next run fetches its posts again.
+            self._stop(f"cannot write the archive {self.db_path}: {err}")
+            return
         self.batch = Batch()
         stats = self.crawler.stats
         for key, value in counts.items():
             stats.inc_value(f"blogarchive/{key}", value)
+
+    def _stop(self, reason: str, closing: bool = False) -> None:
+        """End the crawl at once, with one line for the user (no traceback per item)."""
+        self.fatal = reason
+        self.crawler.stats.set_value("blogarchive/fatal", reason)
+        if not closing and self.crawler.engine is not None and self.crawler.engine.spider is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_failed"))

@@ -61,7 +61,7 @@ from blogarchive.profiles import Profile, ProfileError, load_profile, profile_fo
 from blogarchive.sites import check_site_name
 from blogarchive.storage import Archive
 from blogarchive.template import TemplateLearner
-from blogarchive.urls import canonical_url, check_start_url, is_loopback, looks_like_page, same_site
+from blogarchive.urls import canonical_url, check_start_url, followable, is_loopback, looks_like_page, same_site
 
 # A site on this machine (the demo, the tests) is crawled without politeness delays.
 LOCAL_SETTINGS = {
@@ -164,12 +164,14 @@ class BlogSpider(scrapy.Spider):
         self.visited: set[str] = set()
         self.held_run = 0
         self.stopped_early = False
+        self.may_stop_early = False  # set from the archive's previous run
         host = (urlsplit(self.start_url).hostname or "").lower()
         bare = host.removeprefix("www.")
         self.allowed_domains = list(dict.fromkeys([host, bare, f"www.{bare}"]))
         self.learner = ShapeLearner()
         self.feeds: set[str] = set()
         self.cards_seen: set[str] = set()
+        self.listings: set[str] = set()  # pages read as listings (a post's canonical never points at one)
         self.failures: list[dict[str, str]] = []
         self.template = TemplateLearner()
         self.pending: list[_Deferred] = []
@@ -221,6 +223,12 @@ class BlogSpider(scrapy.Spider):
                 self.known = {u: k for u, k in known.items() if self.site or same_site(u, self.start_url)}
                 if not self.full:
                     self.template = archive.load_template(self.site)
+                previous = archive.previous_run(self.start_url, settings.getint("BLOGARCHIVE_RUN_ID") or None)
+                # the early stop trusts the archive to hold every older post: only true after a
+                # run that finished cleanly (not killed, interrupted, capped, nor with failed pages)
+                self.may_stop_early = previous is not None and previous["status"] in ("ok", "warnings")
+                if self.known and not self.may_stop_early:
+                    self.crawler.stats.set_value("blogarchive/walk_whole", (previous or {}).get("status") or "none")
             finally:
                 archive.close()
         if self.resume is not None:
@@ -266,15 +274,29 @@ class BlogSpider(scrapy.Spider):
     def _unvisited(self, urls: list[str]) -> list[str]:
         """Links not requested yet: a pager that lists every page number would otherwise
         put each number's request through the duplicate filter on every index page."""
-        return [url for url in dict.fromkeys(urls) if canonical_url(url) not in self.visited]
+        return [url for url in self._followable(urls) if canonical_url(url) not in self.visited]
+
+    def _followable(self, urls: list[str]) -> list[str]:
+        """*urls* without the malformed ones (counted): a bad link is skipped, never raised on."""
+        good = [url for url in dict.fromkeys(urls) if followable(url)]
+        if skipped := len(set(urls)) - len(good):
+            self.crawler.stats.inc_value("blogarchive/links_malformed", skipped)
+        return good
 
     def _held(self, card: Card) -> bool:
-        """True when the archive holds this card's post with the same title and date text."""
+        """True when the archive holds this card's post with the same card title and date text.
+
+        Like with like: the card is compared with the card stored last time, not with
+        the page's own title or date (JSON-LD, meta), which a card never repeats verbatim.
+        Archives made before cards were stored compare with what they have.
+        """
         known = self.known.get(canonical_url(card.url))
         if known is None or known["removed_at"]:
             return False
-        same_title = not card.title or not known["title"] or card.title == known["title"]
-        same_date = not card.date_text or not known["published_raw"] or card.date_text == known["published_raw"]
+        title = known["card_title"] or known["title"]
+        date_text = known["card_date"] or (known["published_raw"] if known["date_source"] == "listing" else None)
+        same_title = not card.title or not title or card.title == title
+        same_date = not card.date_text or not date_text or card.date_text == date_text
         return same_title and same_date
 
     def _discovery_requests(self) -> Iterator[Request]:
@@ -356,8 +378,13 @@ class BlogSpider(scrapy.Spider):
         self.cards_seen |= fresh
         leads_on = source == "start" or verdict == "post" or bool(fresh)
         if verdict != "post":
+            if listing.cards or source in ("start", "index", "archive"):
+                self.listings.add(canonical_url(response.url))
             # a listing: its cards are posts, its pager and archives lead to more
             for found in listing.cards:
+                if not followable(found.url):
+                    self.crawler.stats.inc_value("blogarchive/links_malformed")
+                    continue
                 self.learner.add(found.url)
                 yield self._page(found.url, "card", found, response.url)
             if source in ("start", "index") and not self.full and self._stop_walk(listing.cards):
@@ -382,7 +409,7 @@ class BlogSpider(scrapy.Spider):
         """Count the run of held cards, newest first, across index pages; True to stop paginating."""
         for found in cards:
             self.held_run = self.held_run + 1 if self._held(found) else 0
-        return bool(self.stop_after) and self.held_run >= (self.stop_after or 0)
+        return self.may_stop_early and bool(self.stop_after) and self.held_run >= (self.stop_after or 0)
 
     def _style(self) -> DateStyle:
         """How this site writes dates, with now as the fetch time (for "3 days ago")."""
@@ -424,17 +451,21 @@ class BlogSpider(scrapy.Spider):
         if article is None:
             self._failed(url, "no article text found")
             return
-        self.body_links.update(u for u in article.links if same_site(u, self.start_url) and looks_like_page(u))
+        links = self._followable(article.links)
+        self.body_links.update(u for u in links if same_site(u, self.start_url) and looks_like_page(u))
         for entry in article.widget_entries:
             # another post's date, as this page's widget states it
-            if day := style.read(entry.date_text):
+            if followable(entry.url) and (day := style.read(entry.date_text)):
                 claim = Claim("published", "widget", day, entry.date_text)
                 self.widget_claims.setdefault(canonical_url(entry.url), []).append(claim)
         extra = [Claim("modified", "sitemap", lastmod, fetch.lastmod)] if (lastmod := style.read(fetch.lastmod)) else []
         item = merge(article, page.card, page.listing_url, style, extra)
         aliases = list(fetch.redirected_from)
         declared = facts.canonical
-        if declared and declared.startswith("http") and same_site(declared, url):
+        if declared and followable(declared) and same_site(declared, url) and self._not_a_post(declared):
+            # a theme bug: every post "canonical" to the home page would make them one post
+            self._canonical_ignored(url, declared)
+        elif declared and followable(declared) and same_site(declared, url):
             # the site's own canonical URL is the post's key; what we fetched is an alias
             item.url = declared
             aliases.append(url)
@@ -444,6 +475,17 @@ class BlogSpider(scrapy.Spider):
         item.etag, item.http_last_modified, item.sitemap_lastmod = fetch.etag, fetch.last_modified, fetch.lastmod
         item.site = self.site
         yield item
+
+    def _not_a_post(self, url: str) -> bool:
+        """True for the home page, the start page and the listings met: never a post's key."""
+        canon = canonical_url(url)
+        return urlsplit(canon).path in ("", "/") or canon == canonical_url(self.start_url) or canon in self.listings
+
+    def _canonical_ignored(self, url: str, declared: str) -> None:
+        stats = self.crawler.stats
+        if not stats.get_value("blogarchive/canonical_ignored"):
+            self.logger.warning("rel=canonical points at %s, no post: ignored (first seen on %s)", declared, url)
+        stats.inc_value("blogarchive/canonical_ignored")
 
     async def flush_deferred(self, response: Response) -> AsyncIterator[PostItem]:
         """Phase 3: pages without a verdict, judged by the URL pattern known posts share;
@@ -473,7 +515,7 @@ class BlogSpider(scrapy.Spider):
         kind = sitemap_kind(response.url)
         for entry in sitemap:
             loc = entry.get("loc", "")
-            if not loc.startswith("http") or not same_site(loc, self.start_url):
+            if not followable(loc) or not same_site(loc, self.start_url):
                 continue
             if sitemap.type == "sitemapindex":
                 if sitemap_kind(loc) != "other":
@@ -493,7 +535,8 @@ class BlogSpider(scrapy.Spider):
                 yield self._page(loc, "posts-sitemap" if kind == "posts" else "sitemap", lastmod=lastmod)
 
     def parse_feed(self, response: Response, page: int) -> Iterator[Request]:
-        items = [u for u in feed_items(response.text, response.url) if canonical_url(u) not in self.feed_seen]
+        found = self._followable(feed_items(response.text, response.url))
+        items = [u for u in found if canonical_url(u) not in self.feed_seen]
         for url in items:
             self.feed_seen.add(canonical_url(url))
             self.learner.add(url)

@@ -59,31 +59,58 @@ def test_a_fault_loses_nothing(case: FaultCase, tmp_path: Path) -> None:
     assert summary["pages"] < 60  # traps are not followed far
 
 
-def test_a_killed_crawl_leaves_a_sound_archive(tmp_path: Path) -> None:
-    """SIGKILL mid-crawl: integrity holds, committed posts stay, the next run completes."""
+def test_a_killed_crawl_leaves_a_sound_archive_and_no_process(tmp_path: Path) -> None:
+    """SIGKILL mid-crawl, page workers running: integrity holds, committed posts stay, no
+    process of the crawl is left behind, and the next run completes the archive (it does
+    not stop early on the cards the killed run archived)."""
     posts = load_posts()
     routes = Routes(dict(build_site(posts)))
-    for post in posts[10:]:
+    for post in posts[25:]:
         routes.faults[post.path] = _slowly
     db = tmp_path / "killed.db"
+    pool = ["-s", "BLOGARCHIVE_POOL_AFTER=0", "-s", "BLOGARCHIVE_WORKERS=2"]
     with serve_faults(routes) as url:
         crawl = subprocess.Popen(
             [sys.executable, "-m", "blogarchive", "crawl", f"{url}/blog", "--db", str(db), "--quiet",
-             "-s", "BLOGARCHIVE_BATCH_SIZE=5", "-s", "CONCURRENT_REQUESTS=2"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+             "-s", "BLOGARCHIVE_BATCH_SIZE=5", "-s", "CONCURRENT_REQUESTS=2", *pool],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
-        committed = _wait_for_rows(db, 10, timeout=60)
+        committed = _wait_for_rows(db, 20, timeout=60)
+        assert len(_session(crawl.pid)) > 2  # the crawl, the forkserver, its workers
         os.kill(crawl.pid, signal.SIGKILL)
         crawl.wait()
+        assert _wait_until_gone(crawl.pid, timeout=10) == []
         with sqlite3.connect(db) as conn:
             assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
             urls = {row[0] for row in conn.execute("select url from posts")}
+            assert conn.execute("select status from runs").fetchall() == [("running",)]  # it died
         assert committed <= urls and len(urls) < len(posts)
         routes.faults.clear()
         again = run_cli("crawl", f"{url}/blog", "--db", str(db))  # the lock died with the process
     assert again.returncode == 0, again.stderr
+    assert "the last run died" in again.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from posts").fetchone() == (len(posts),)
+
+
+def _session(sid: int) -> list[int]:
+    """The processes of session *sid* (a crawl started with start_new_session and its children)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended while we looked
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait_until_gone(sid: int, timeout: float) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while (left := _session(sid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
 
 
 def _slowly(handler, page) -> None:
