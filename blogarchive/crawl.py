@@ -1,10 +1,17 @@
-"""Run a crawl in this process: Scrapy with blogarchive's settings, a progress display, a summary."""
+"""Run a crawl: Scrapy with blogarchive's settings, a run record from start to end, a summary.
+
+`run_crawl` is the command line's: one crawl in this process, with a progress display.
+`crawl_with` runs one crawl on a runner whose reactor is already running, so that one
+process can crawl again and again (the archive's stateful tests do).  Both go through
+the same `CrawlJob`: the lock, the run's row from its start, the summary, its record.
+"""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +19,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from scrapy import signals
-from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.crawler import AsyncCrawlerProcess, AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings
 
 from blogarchive.lock import archive_lock
@@ -29,6 +36,90 @@ def build_settings(db_path: str, overrides: dict[str, Any] | None = None) -> Set
     settings.set("BLOGARCHIVE_DB", db_path, priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
     return settings
+
+
+@dataclass
+class CrawlJob:
+    """One crawl of one blog into one archive, as the command line states it."""
+
+    start_url: str | None
+    db_path: str
+    profile: str | None = None
+    max_pages: int | None = None
+    full: bool = False
+    stop_after: int | None = None
+    site: str | None = None
+    assets_dir: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def spider_cls(self) -> type[BlogSpider]:
+        return ClinicSpider if self.start_url is None and self.profile is None else BlogSpider
+
+    @property
+    def url(self) -> str:
+        return self.start_url or ClinicSpider.default_start_url or ""
+
+    def spider_args(self) -> dict[str, str]:
+        """The spider's arguments, as `scrapy crawl -a` would give them."""
+        args = {
+            "start_url": self.start_url,
+            "profile": self.profile,
+            "max_pages": str(self.max_pages) if self.max_pages else None,
+            "full": "1" if self.full else None,
+            "stop_after": str(self.stop_after) if self.stop_after is not None else None,
+            "site": self.site,
+        }
+        return {k: v for k, v in args.items() if v}
+
+    def settings(self, level: int) -> Settings:
+        return build_settings(
+            self.db_path,
+            {
+                "LOG_LEVEL": logging.getLevelName(level),
+                "LOG_INSTALL_ROOT_HANDLER": False,
+                "BLOGARCHIVE_LOCK_HELD": True,
+                "BLOGARCHIVE_ASSETS_DIR": self.assets_dir or "",
+                **self.overrides,
+            },
+        )
+
+    def begin(self, crawler: Crawler) -> tuple[dict[str, Any] | None, int]:
+        """The last good run (for drift) and this run's row, made before any page is fetched."""
+        archive = Archive(self.db_path)
+        try:
+            last_good = archive.last_good_run(self.url)
+            # the run's row exists from its start: if this process dies, the next run knows
+            run_id = archive.start_run(self.url, self.site, datetime.now(UTC).isoformat(timespec="seconds"))
+        finally:
+            archive.close()
+        crawler.settings.set("BLOGARCHIVE_RUN_ID", run_id, priority="cmdline")
+        return last_good, run_id
+
+    def end(
+        self, crawler: Crawler, started: datetime, seconds: float, last_good: dict[str, Any] | None, run_id: int
+    ) -> CrawlSummary:
+        """The run's summary from the crawler's stats, stored in the run's row."""
+        failures = list(getattr(crawler.spider, "failures", []))
+        summary = summarize(crawler.stats.get_stats(), self.url, seconds, self.full, failures)
+        compare_with_last_good(summary, last_good)
+        try:
+            record_run(self.db_path, summary, started, self.site, run_id)
+        except (ArchiveError, sqlite3.Error, OSError) as err:
+            # the disk that stopped the crawl may refuse the run's record too: say so, in the same line
+            note = f"the run could not be recorded ({err})"
+            summary.fatal = f"{summary.fatal}; {note}" if summary.fatal else f"cannot write the archive: {note}"
+        return summary
+
+
+async def crawl_with(runner: AsyncCrawlerRunner, job: CrawlJob) -> CrawlSummary:
+    """One crawl on *runner*, whose reactor runs already; call it again for the next crawl."""
+    crawler = runner.create_crawler(job.spider_cls)
+    started, clock = datetime.now(UTC), time.monotonic()
+    with archive_lock(job.db_path):
+        last_good, run_id = job.begin(crawler)
+        await runner.crawl(crawler, **job.spider_args())
+        return job.end(crawler, started, time.monotonic() - clock, last_good, run_id)
 
 
 def run_crawl(
@@ -50,34 +141,15 @@ def run_crawl(
 
     Scrapy's reactor runs once per process: call this once per process.
     """
-    spider_cls = ClinicSpider if start_url is None and profile is None else BlogSpider
-    spider_args = {
-        "start_url": start_url,
-        "profile": profile,
-        "max_pages": str(max_pages) if max_pages else None,
-        "full": "1" if full else None,
-        "stop_after": str(stop_after) if stop_after is not None else None,
-        "site": site,
-    }
-    start_url = start_url or ClinicSpider.default_start_url
+    job = CrawlJob(start_url, db_path, profile, max_pages, full, stop_after, site, assets_dir, overrides or {})
     console = console or Console(stderr=True)
     level = logging.INFO if verbose else logging.WARNING
-    settings = build_settings(
-        db_path,
-        {
-            "LOG_LEVEL": logging.getLevelName(level),
-            "LOG_INSTALL_ROOT_HANDLER": False,
-            "BLOGARCHIVE_LOCK_HELD": True,
-            "BLOGARCHIVE_ASSETS_DIR": assets_dir or "",
-            **(overrides or {}),
-        },
-    )
-    process = AsyncCrawlerProcess(settings)
+    process = AsyncCrawlerProcess(job.settings(level))
     # Scrapy's log goes through rich so that warnings print above the progress line;
     # the handler's level filters, since Scrapy lowers the root logger's.
     handler = RichHandler(console=console, level=level, show_path=False, show_time=verbose)
     logging.basicConfig(format="%(name)s: %(message)s", handlers=[handler], force=True)
-    crawler = process.create_crawler(spider_cls)
+    crawler = process.create_crawler(job.spider_cls)
 
     started = datetime.now(UTC)
     clock = time.monotonic()
@@ -90,7 +162,7 @@ def run_crawl(
         disable=quiet,
         transient=True,
     )
-    task = progress.add_task(start_url, pages=0, posts=0, errors=0)
+    task = progress.add_task(job.url, pages=0, posts=0, errors=0)
 
     def refresh(**_: Any) -> None:
         stats = crawler.stats
@@ -105,23 +177,7 @@ def run_crawl(
     crawler.signals.connect(refresh, signal=signals.item_scraped)
     # One crawl per archive: a second one refuses at once (LockedError).
     with archive_lock(db_path), progress:
-        archive = Archive(db_path)
-        try:
-            last_good = archive.last_good_run(start_url)
-            # the run's row exists from its start: if this process dies, the next run knows
-            run_id = archive.start_run(start_url, site, started.isoformat(timespec="seconds"))
-        finally:
-            archive.close()
-        crawler.settings.set("BLOGARCHIVE_RUN_ID", run_id, priority="cmdline")
-        process.crawl(crawler, **{k: v for k, v in spider_args.items() if v})
+        last_good, run_id = job.begin(crawler)
+        process.crawl(crawler, **job.spider_args())
         process.start()
-        failures = list(getattr(crawler.spider, "failures", []))
-        summary = summarize(crawler.stats.get_stats(), start_url, time.monotonic() - clock, full, failures)
-        compare_with_last_good(summary, last_good)
-        try:
-            record_run(db_path, summary, started, site, run_id)
-        except (ArchiveError, sqlite3.Error, OSError) as err:
-            # the disk that stopped the crawl may refuse the run's record too: say so, in the same line
-            note = f"the run could not be recorded ({err})"
-            summary.fatal = f"{summary.fatal}; {note}" if summary.fatal else f"cannot write the archive: {note}"
-    return summary
+        return job.end(crawler, started, time.monotonic() - clock, last_good, run_id)

@@ -121,6 +121,7 @@ class Archive:
         self.session = uuid.uuid4().hex
         # hashes of the new bodies written or held in this session (a page shared by many posts)
         self._new_bodies: dict[str, str] = {}
+        self._seen: set[str] = set()  # posts this session wrote or touched (seen by this crawl)
         if not create and not path.exists():
             raise ArchiveError(f"no archive at {path}")
         try:
@@ -144,6 +145,8 @@ class Archive:
             if_not_exists=True,
         )
         self.db["revisions"].create_index(["url"], if_not_exists=True)
+        # a new URL whose content an archived post has: a renamed slug (see _renamed_from)
+        posts.create_index(["content_hash"], if_not_exists=True)
         self.db["runs"].create(RUNS_SCHEMA, pk="id", if_not_exists=True)
         self.db["runs"].add_missing_columns([{name: typ() for name, typ in RUNS_SCHEMA.items()}])
         self.db["template"].create({"key": str, "count": int}, pk="key", if_not_exists=True)
@@ -168,7 +171,7 @@ class Archive:
         (of the posts named *site*, when given)."""
         sql = (
             "select url, etag, http_last_modified, sitemap_lastmod, title, published_raw, date_source, card_title,"
-            " card_date, removed_at, site, fetched_url from posts"
+            " card_date, excerpt, excerpt_source, removed_at, site, fetched_url from posts"
         )
         rows = self.db.query(sql + " where site = ?", [site]) if site else self.db.query(sql)
         return {row["url"]: row for row in rows}
@@ -247,6 +250,7 @@ class Archive:
             return counts
         now = utc_now()
         urls = [r["url"] for r in records]
+        self._seen.update(urls)
         old_rows, held_rows = self._existing(urls), self._held(urls)
         writes: list[dict[str, Any]] = []
         seen: list[dict[str, Any]] = []
@@ -259,6 +263,10 @@ class Archive:
             if old is None:
                 counts["new"] += 1
                 self._is_twin(rec)
+                if moved_from := self._renamed_from(rec):
+                    # the same post under a new slug: the old row is kept, marked moved
+                    rec["aliases"] = sorted({*(rec.get("aliases") or []), *moved_from})
+                    counts["moved"] += self._mark_moved(moved_from, url, now)
                 writes.append({**rec, "first_seen": now})
                 continue
             # an alias once seen stays an alias: old links keep working
@@ -270,7 +278,7 @@ class Archive:
             held = held_rows.get(url)
             if not rec.get("body_text") and old.get("body_text"):
                 counts["kept"] += 1
-                seen.append(rec)
+                seen.append(_with_old_validators(rec, old))
                 continue
             if old["content_hash"] == rec["content_hash"]:
                 counts["unchanged"] += 1
@@ -288,7 +296,9 @@ class Archive:
             if reasons:
                 counts["held"] += 1
                 holds.append(self._hold_row(rec, reasons, now, held))
-                seen.append(rec)
+                # the archived version's validators: tomorrow's request must not get a 304
+                # for a page whose content the archive does not hold
+                seen.append(_with_old_validators(rec, old))
                 continue
             counts["updated"] += 1
             counts["confirmed"] += confirmed
@@ -315,6 +325,27 @@ class Archive:
         if assets:
             self.db["assets"].upsert_all(assets, pk="url")
         return counts
+
+    def _renamed_from(self, rec: dict[str, Any]) -> list[str]:
+        """Live posts of the same blog with exactly this content that this crawl has not
+        seen: the post moved to a new URL (a slug renamed, a permalink scheme changed)."""
+        sql = (
+            "select url from posts where content_hash = ? and url != ? and site is ?"
+            " and (removed_at is null or removed_at = '')"
+        )
+        rows = self.db.query(sql, [rec["content_hash"], rec["url"], rec.get("site")])
+        return [row["url"] for row in rows if row["url"] not in self._seen]
+
+    def _mark_moved(self, urls: list[str], target: str, now: str) -> int:
+        moved = 0
+        for url in urls:
+            cursor = self.db.execute(
+                "update posts set removed_at = ?, moved_to = ? where url = ?"
+                " and (removed_at is null or removed_at = '')",
+                [now, target, url],
+            )
+            moved += cursor.rowcount
+        return moved
 
     def _held(self, urls: list[str]) -> dict[str, dict[str, Any]]:
         marks = ",".join("?" * len(urls))
@@ -382,10 +413,12 @@ class Archive:
         return applied
 
     def _touch(self, urls: list[str]) -> Counter[str]:
-        """Posts that answered 304: seen again, unchanged."""
+        """Posts that answered 304: seen again, unchanged (a change held for them is gone from the site)."""
         now = utc_now()
+        self._seen.update(urls)
         for url in urls:
             self.db.execute("update posts set last_seen = ? where url = ?", [now, url])
+            self.db.execute("delete from held where url = ?", [url])
         return Counter(unchanged=len(urls))
 
     def _mark_removed(self, urls: list[str]) -> Counter[str]:
@@ -420,12 +453,7 @@ class Archive:
                     aliases.add(old)
                     self.db["posts"].update(target, {"aliases": sorted(aliases)})
                     counts["aliases_added"] += 1
-                cursor = self.db.execute(
-                    "update posts set removed_at = ?, moved_to = ? where url = ?"
-                    " and (removed_at is null or removed_at = '')",
-                    [now, target, old],
-                )
-                counts["moved"] += cursor.rowcount
+                counts["moved"] += self._mark_moved([old], target, now)
         return +counts
 
     def cross_check(self, extra: dict[str, list[Claim]]) -> int:
@@ -544,6 +572,10 @@ def _shared_pairs(old: str, new: str) -> float:
 
     new_pairs = pairs(new)
     return len(pairs(old) & new_pairs) / len(new_pairs) if new_pairs else 1.0
+
+
+def _with_old_validators(rec: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    return {**rec, "etag": old.get("etag"), "http_last_modified": old.get("http_last_modified")}
 
 
 def _body_hash(rec: dict[str, Any]) -> str:

@@ -123,6 +123,14 @@ class _Deferred:
     blocks: list[str] = dataclasses.field(default_factory=list)
 
 
+def _remembered_card(url: str, known: dict[str, Any]) -> Card | None:
+    """The card an earlier crawl met for a known post, as the archive stored it."""
+    if not (known["card_title"] or known["card_date"]):
+        return None
+    excerpt = known["excerpt"] if known["excerpt_source"] == "listing" else None
+    return Card(url, known["card_title"], known["card_date"], excerpt)
+
+
 class BlogSpider(scrapy.Spider):
     """Finds every post of a blog from its address; yields PostItem."""
 
@@ -165,6 +173,7 @@ class BlogSpider(scrapy.Spider):
         self.held_run = 0
         self.stopped_early = False
         self.may_stop_early = False  # set from the archive's previous run
+        self.start_failed = False  # the start page answered an error: no post is marked removed
         host = (urlsplit(self.start_url).hostname or "").lower()
         bare = host.removeprefix("www.")
         self.allowed_domains = list(dict.fromkeys([host, bare, f"www.{bare}"]))
@@ -257,6 +266,9 @@ class BlogSpider(scrapy.Spider):
         if known is not None:
             # a known post: its 304, 404 and 410 answers are news for the archive
             meta["handle_httpstatus_list"] = [304, *_GONE]
+            # reached without its card tonight (sitemap, feed, re-check): the card stored
+            # last time still gives its date and excerpt
+            card = card or _remembered_card(url, known)
             if not self.full and not known["removed_at"]:
                 if known["etag"]:
                     headers["If-None-Match"] = known["etag"]
@@ -347,7 +359,11 @@ class BlogSpider(scrapy.Spider):
             yield UnchangedItem(canonical_url(response.url))
             return
         if response.status in _GONE:
-            yield GoneItem(canonical_url(response.url), response.status)
+            if self.start_failed:
+                # the blog's own start page failed tonight: a site down or moved, not deletions
+                self._failed(response.url, f"HTTP {response.status}, not marked removed: the start page failed too")
+            else:
+                yield GoneItem(canonical_url(response.url), response.status)
             return
         if not _is_html(response):
             self.logger.debug("not an HTML page: %s", response.url)
@@ -616,6 +632,8 @@ class BlogSpider(scrapy.Spider):
         """A page that could not be fetched (network error or HTTP error status)."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if request is not None and request.meta.get("source") == "start":
+            self.start_failed = True
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
         else:

@@ -148,9 +148,22 @@ def test_a_template_change_raises_drift_warnings(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "8 bodies are less than half their last version" in result.stderr
     assert "8 of 8 bodies changed at once: a template change?" in result.stderr
+    assert "8 changed posts held back" in result.stderr
     with sqlite3.connect(db) as conn:
         status, warnings = conn.execute("select status, warnings from runs order by id desc").fetchone()
-    assert status == "warnings" and len(json.loads(warnings)) == 2
+        # the stubs are held, not stored: every post keeps its whole body
+        bodies = [len(b) for (b,) in conn.execute("select body_text from posts")]
+    assert status == "warnings" and len(json.loads(warnings)) == 3
+    assert min(bodies) > 2 * max(len(p.excerpt) for p in posts)
+    listed = run_cli("accept", "--db", str(db))
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 8 and "less than half" in listed.stdout
+    accepted = run_cli("accept", "--all", "--db", str(db))
+    assert accepted.returncode == 0 and "accepted 8" in accepted.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from revisions").fetchone() == (8,)
+        assert conn.execute("select count(*) from held").fetchone() == (0,)
+    bad = run_cli("accept", f"{url}/no-such-post", "--db", str(db))
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_far_fewer_posts_than_the_last_good_run() -> None:

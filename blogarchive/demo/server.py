@@ -45,7 +45,7 @@ def _handler_for(pages: Mapping[str, Page], log: list[tuple[str, str, int]] | No
         def _respond(self, with_body: bool) -> None:
             page = _lookup(pages, self.path)
             status, body = page.status, page.body
-            etag = _etag(page) if status == 200 else None
+            etag = _etag(page) if status == 200 and page.validators else None
             if etag and self.headers.get("If-None-Match") == etag:
                 status, body = 304, b""  # the client's copy is current
             if log is not None:

@@ -62,6 +62,8 @@ class Page:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     location: str | None = None
+    # the server sends ETag and Last-Modified for it (and answers 304 when they match)
+    validators: bool = True
 
 
 def load_posts(limit: int | None = None) -> list[DemoPost]:
