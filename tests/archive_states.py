@@ -208,8 +208,9 @@ class CrawlWorker:
         return summary
 
     def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe:
+                pipe.close()
         self.proc.wait(timeout=30)
         self._err.close()
 

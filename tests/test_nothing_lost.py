@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -100,11 +101,13 @@ def test_a_malformed_link_never_stops_the_removal_checks(tmp_path: Path) -> None
         pages.clear()
         pages.update(build_site(posts[:-1], 3))
         # a same-site link with a port out of range, and one that is no URL at all
-        bad = f'<a href="{url.rsplit(":", 1)[0]}:99999/x">x</a> <a href="http://[::1/y">y</a></p>'
-        pages[posts[0].path] = Page(pages[posts[0].path].body.replace(b"</p>", bad.encode(), 1))
+        bad = (f'<p>Further reading on this, from our <a href="{url.rsplit(":", 1)[0]}:99999/x">old site</a> '
+               'and our <a href="http://[::1/y">mirror</a>, both gone now.</p><p class="cta">')  # fmt: skip
+        pages[posts[0].path] = Page(pages[posts[0].path].body.replace(b'<p class="cta">', bad.encode(), 1))
         night = run_cli("crawl", f"{url}/blog", "--db", str(db), "--full")
     assert night.returncode == 0, night.stderr
     assert "errors 0" in night.stderr and "removed 1" in night.stderr
+    assert "1 malformed links skipped" in night.stderr and "ERROR" not in night.stderr
     assert _rows(db)[url + gone.path]["removed_at"]  # the re-check phase ran
 
 
@@ -154,7 +157,7 @@ mount -t tmpfs -o size=2m tmpfs "$1"
 "$2" -m blogarchive crawl "$3" --db "$1/blog.db" --quiet || true
 avail=$(df -k --output=avail "$1" | tail -1)
 dd if=/dev/zero of="$1/filler" bs=1k count=$((avail - 160)) 2>/dev/null
-touch "$1/ready"
+touch "$5/ready"
 while [ ! -e "$4" ]; do sleep 0.1; done
 set +e
 "$2" -m blogarchive crawl "$3" --db "$1/blog.db" --full -s BLOGARCHIVE_BATCH_SIZE=1 2>"$5/stderr"
@@ -184,10 +187,8 @@ def test_a_full_disk_gives_one_line_and_a_failed_run(tmp_path: Path) -> None:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         # the second crawl re-extracts every post: make each body change, so that each is written
-        import time
-
         deadline = time.monotonic() + 120
-        while not (mount / "ready").exists() and script.poll() is None and time.monotonic() < deadline:
+        while not (out / "ready").exists() and script.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         edits = [dataclasses.replace(p, paragraphs=(*p.paragraphs, "A long added paragraph. " * 40)) for p in posts]
         pages.clear()

@@ -34,3 +34,12 @@ def test_loopback_detection() -> None:
     assert is_loopback("http://127.0.0.1:8000/blog")
     assert is_loopback("http://localhost/blog")
     assert not is_loopback("https://www.example.com/blog")
+
+
+def test_followable_refuses_links_no_request_can_be_made_of() -> None:
+    from blogarchive.urls import followable
+
+    assert followable("https://blog.example/a-post") and followable("http://127.0.0.1:8000/x")
+    for bad in ("http://127.0.0.1:99999/x", "http://[::1/y", "http://exa mple.test/x", "http://host:abc/",
+                "mailto:someone@example.com", "javascript:void(0)", "http:///nohost"):  # fmt: skip
+        assert not followable(bad), bad
