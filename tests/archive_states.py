@@ -27,7 +27,7 @@ from typing import Any
 
 from blogarchive.demo.site import DemoPost, Page, build_site, load_posts
 from blogarchive.lock import LockedError, archive_lock
-from tests.helpers import ROOT
+from tests.helpers import ROOT, processes_left
 
 WIDGET = 3
 MAINTENANCE = Page(
@@ -234,24 +234,9 @@ def stopped_crawl(url: str, db: Path, blog: Blog, how: int, after: int) -> int:
         status = proc.wait(timeout=60)
     finally:
         blog.delay = 0.0
-    deadline = time.monotonic() + 10
-    while (left := session_processes(proc.pid)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    left = processes_left(proc.pid, timeout=10)
     assert left == [], f"processes left behind by the stopped crawl: {left}"
     return status
-
-
-def session_processes(sid: int) -> list[int]:
-    """The live processes of session *sid* (a process started with start_new_session, and its children)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # ended while we looked
-        if fields[0] != "Z" and int(fields[3]) == sid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def lock_is_free(db: Path) -> bool:

@@ -56,3 +56,24 @@ def wait_for_port(port: int, seconds: float = 10.0) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def session_processes(sid: int) -> list[int]:
+    """The live processes of session *sid* (a process started with start_new_session, and its children)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended while we looked
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def processes_left(sid: int, timeout: float) -> list[int]:
+    """The processes of session *sid* still alive after up to *timeout* seconds."""
+    deadline = time.monotonic() + timeout
+    while (left := session_processes(sid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left

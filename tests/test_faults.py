@@ -16,7 +16,7 @@ import pytest
 from blogarchive.demo.server import serve
 from blogarchive.demo.site import build_site, load_posts
 from tests.faults import CASES, FaultCase, Routes, apply, serve_faults
-from tests.helpers import run_cli
+from tests.helpers import processes_left, run_cli, session_processes
 
 # Short limits so that faults show quickly; the defaults for real sites are larger.
 LIMITS = ["-s", "DOWNLOAD_TIMEOUT=1", "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "DOWNLOAD_WARNSIZE=500000"]
@@ -76,10 +76,10 @@ def test_a_killed_crawl_leaves_a_sound_archive_and_no_process(tmp_path: Path) ->
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         committed = _wait_for_rows(db, 20, timeout=60)
-        assert len(_session(crawl.pid)) > 2  # the crawl, the forkserver, its workers
+        assert len(session_processes(crawl.pid)) > 2  # the crawl, the forkserver, its workers
         os.kill(crawl.pid, signal.SIGKILL)
         crawl.wait()
-        assert _wait_until_gone(crawl.pid, timeout=10) == []
+        assert processes_left(crawl.pid, timeout=10) == []
         with sqlite3.connect(db) as conn:
             assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
             urls = {row[0] for row in conn.execute("select url from posts")}
@@ -91,26 +91,6 @@ def test_a_killed_crawl_leaves_a_sound_archive_and_no_process(tmp_path: Path) ->
     assert "the last run died" in again.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from posts").fetchone() == (len(posts),)
-
-
-def _session(sid: int) -> list[int]:
-    """The processes of session *sid* (a crawl started with start_new_session and its children)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # ended while we looked
-        if fields[0] != "Z" and int(fields[3]) == sid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _wait_until_gone(sid: int, timeout: float) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while (left := _session(sid)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return left
 
 
 def _slowly(handler, page) -> None:
