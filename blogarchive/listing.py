@@ -11,7 +11,7 @@ from lxml.html import HtmlElement
 
 from blogarchive.dates import find_date_in, parse_date
 from blogarchive.profiles import ListingRules
-from blogarchive.urls import looks_like_page, same_site
+from blogarchive.urls import canonical_url, followable, looks_like_page, same_site
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = {"p", "div", "section", "article", "li", "header", "footer", "span", "time", *_HEADINGS}
@@ -57,7 +57,9 @@ def _is_index_page(url: str, listing_url: str) -> bool:
 
 
 def _post_links(tree: HtmlElement, listing_url: str) -> dict[HtmlElement, str]:
-    """Anchors that may lead to posts: same site, a page other than an index or the home page."""
+    """Anchors that may lead to posts (same site, a page other than an index or the home
+    page), each with its post's canonical URL: a card's title link and its "Read more"
+    link with tracking parameters are two spellings of one post."""
     found = {}
     for a in tree.iter("a"):
         href = a.get("href")
@@ -65,14 +67,19 @@ def _post_links(tree: HtmlElement, listing_url: str) -> dict[HtmlElement, str]:
             continue
         url = urldefrag(href)[0]
         parts = urlsplit(url)
-        if not looks_like_page(url) or not same_site(url, listing_url):
+        if not followable(url) or not looks_like_page(url) or not same_site(url, listing_url):
             continue
         if parts.path in ("", "/"):
             continue
         if _is_index_page(url, listing_url) or url.rstrip("/") == listing_url.rstrip("/"):
             continue
-        found[a] = url
+        found[a] = canonical_url(url)
     return found
+
+
+def _plainest(hrefs: list[str]) -> str:
+    """The spelling of a post's URL to request: the one with the shortest query (no tracking)."""
+    return min(hrefs, key=lambda u: (len(urlsplit(u).query), len(u)))
 
 
 def _card_for(anchor: HtmlElement, url: str, links: dict[HtmlElement, str]) -> HtmlElement:
@@ -173,10 +180,12 @@ def parse_listing(html: str | bytes | HtmlElement, url: str, rules: ListingRules
         return Listing(cards=_profile_cards(tree, rules), next_pages=_next_pages(tree, url, rules))
     links = _post_links(tree, url)
     cards: dict[str, Card] = {}
-    for anchor, post_url in links.items():
-        if post_url in cards:
+    for anchor, post in links.items():
+        if post in cards:
             continue  # first card wins: main content precedes sidebars
-        card = _read_card(_card_for(anchor, post_url, links), post_url)
+        element = _card_for(anchor, post, links)
+        hrefs = [urldefrag(a.get("href"))[0] for a in element.iter("a") if links.get(a) == post]
+        card = _read_card(element, _plainest(hrefs or [post]))
         if card is not None:
-            cards[post_url] = card
+            cards[post] = card
     return Listing(cards=list(cards.values()), next_pages=_next_pages(tree, url, rules))

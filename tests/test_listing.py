@@ -39,3 +39,18 @@ def test_links_without_a_date_are_not_cards() -> None:
         '<html><body><ul><li><a href="/services">Services</a></li><li><a href="/team">Team</a></li></ul></body></html>'
     )
     assert parse_listing(html, "https://clinic.example/blog").cards == []
+
+
+def test_a_read_more_link_with_tracking_parameters_is_the_same_card() -> None:
+    """Title link relative, "Read more" absolute with utm parameters: one post, one card."""
+    cards = "".join(
+        f"""<div class="item"><p class="when">March {n}, 2026</p>
+        <h3><a href="/note-{n}">Note {n}</a></h3><p>What note {n} is about, in a sentence.</p>
+        <a href="https://clinic.example/note-{n}?utm_source=newsletter&amp;utm_medium=read_more">Read more</a></div>"""
+        for n in (1, 2, 3)
+    )
+    listing = parse_listing(f"<html><body><main>{cards}</main></body></html>", "https://clinic.example/blog")
+    assert [(c.url, c.title, c.date_text, c.excerpt) for c in listing.cards] == [
+        (f"https://clinic.example/note-{n}", f"Note {n}", f"March {n}, 2026", f"What note {n} is about, in a sentence.")
+        for n in (1, 2, 3)
+    ]
