@@ -489,7 +489,7 @@ class Archive:
             cursor = self.db.conn.executemany(
                 # only changed values: an update also rewrites the post's full-text index row
                 "update posts set sitemap_lastmod = ?1 where url = ?2 and last_seen >= ?3 and removed_at is null"
-                " and sitemap_lastmod is not ?1",
+                " and sitemap_lastmod is not ?1 and url not in (select url from held)",
                 rows,
             )
         return cursor.rowcount
@@ -575,7 +575,10 @@ def _shared_pairs(old: str, new: str) -> float:
 
 
 def _with_old_validators(rec: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
-    return {**rec, "etag": old.get("etag"), "http_last_modified": old.get("http_last_modified")}
+    """*rec* seen with the archived version's validators and sitemap lastmod: the next crawl
+    must fetch the page again (no 304, no sitemap skip) while the archive lacks its content."""
+    keep = ("etag", "http_last_modified", "sitemap_lastmod")
+    return {**rec, **{name: old.get(name) for name in keep}}
 
 
 def _body_hash(rec: dict[str, Any]) -> str:

@@ -178,3 +178,13 @@ def test_an_old_url_that_redirects_to_another_post_is_exported_once(tmp_path: Pa
     moved = _stored(archive, old["url"])
     assert moved["moved_to"] == new["url"] and moved["body_text"] == old["body_text"]  # kept, never deleted
     assert archive.add_aliases({old["url"]: new["url"]}) == {}
+
+
+def test_a_held_post_keeps_what_makes_the_next_crawl_fetch_it_again(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db")
+    archive.save_batch([{**_post(1), "sitemap_lastmod": "2026-01-01"}])
+    since = "2000-01-01T00:00:00+00:00"
+    archive.save_batch([{**_maintenance(1), "etag": '"maint"', "sitemap_lastmod": "2026-03-01"}])
+    archive.record_sitemap_lastmods({_post(1)["url"]: "2026-03-01"}, since)
+    row = _stored(archive, _post(1)["url"])
+    assert (row["etag"], row["sitemap_lastmod"]) == ('"v0"', "2026-01-01")
