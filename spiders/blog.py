@@ -397,10 +397,8 @@ class BlogSpider(scrapy.Spider):
             if listing.cards or source in ("start", "index", "archive"):
                 self.listings.add(canonical_url(response.url))
             # a listing: its cards are posts, its pager and archives lead to more
-            for found in listing.cards:
-                if not followable(found.url):
-                    self.crawler.stats.inc_value("blogarchive/links_malformed")
-                    continue
+            good = set(self._followable([c.url for c in listing.cards]))
+            for found in (c for c in listing.cards if c.url in good):
                 self.learner.add(found.url)
                 yield self._page(found.url, "card", found, response.url)
             if source in ("start", "index") and not self.full and self._stop_walk(listing.cards):
@@ -478,13 +476,14 @@ class BlogSpider(scrapy.Spider):
         item = merge(article, page.card, page.listing_url, style, extra)
         aliases = list(fetch.redirected_from)
         declared = facts.canonical
-        if declared and followable(declared) and same_site(declared, url) and self._not_a_post(declared):
-            # a theme bug: every post "canonical" to the home page would make them one post
-            self._canonical_ignored(url, declared)
-        elif declared and followable(declared) and same_site(declared, url):
-            # the site's own canonical URL is the post's key; what we fetched is an alias
-            item.url = declared
-            aliases.append(url)
+        if declared and followable(declared) and same_site(declared, url):
+            if self._not_a_post(declared):
+                # a theme bug: every post "canonical" to the home page would make them one post
+                self._canonical_ignored(url, declared)
+            else:
+                # the site's own canonical URL is the post's key; what we fetched is an alias
+                item.url = declared
+                aliases.append(url)
         item.aliases = aliases
         pdfs = [u for u in article.links if urlsplit(u).path.lower().endswith(".pdf")]
         item.asset_urls = list(dict.fromkeys([image["url"] for image in article.images] + pdfs))
