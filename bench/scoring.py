@@ -1,18 +1,12 @@
-"""Field accuracy for the benchmarks: body text against the fixture's own text."""
+"""Field accuracy for the benchmarks: the corpus's scoring (tests/corpus/score.py), from bench/."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+import sys
+from pathlib import Path
 
-_WORD = re.compile(r"\w+")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: tests.corpus
 
+from tests.corpus.score import token_f1
 
-def token_f1(got: str, want: str) -> float:
-    """F1 of the two texts' word multisets (case-insensitive): 1.0 when they hold the same words."""
-    a, b = Counter(_WORD.findall(got.lower())), Counter(_WORD.findall(want.lower()))
-    common = sum((a & b).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(a.values()), common / sum(b.values())
-    return 2 * precision * recall / (precision + recall)
+__all__ = ["token_f1"]

@@ -14,7 +14,7 @@ from lxml.html import HtmlElement
 from trafilatura.feeds import FeedParameters, determine_feed, find_links
 
 from blogarchive.evidence import jsonld_objects, jsonld_types
-from blogarchive.urls import looks_like_page, same_site
+from blogarchive.urls import NOT_POSTS, archive_kind, looks_like_page, same_site
 
 # Sitemaps that list pages, taxonomies, authors or shop items rather than posts, by the
 # names WordPress core, Yoast/Rank Math, Wix, Ghost and Blogger give them.
@@ -24,12 +24,8 @@ _OTHER_SITEMAP = re.compile(
 )
 _POSTS_SITEMAP = re.compile(r"wp-sitemap-posts-post-|blog-posts|(?:^|/)sitemap-posts\.|(?:^|/)post-sitemap")
 # Archive pages that list posts: categories, tags, labels, topics, dates.
-_ARCHIVE_PATH = re.compile(
-    r"/(?:category|categories|tag|tags|topic|topics|label|labels|archive|archives)/[^/]+/?$"
-    r"|/search/label/[^/]+$"
-    r"|^/(?:blog/)?\d{4}/(?:\d{2}/)?$"
-)
-ARTICLE_TYPES = {"Article", "BlogPosting", "NewsArticle", "TechArticle", "SocialMediaPosting", "Report"}
+ARTICLE_TYPES = {"Article", "BlogPosting", "NewsArticle", "TechArticle", "SocialMediaPosting", "Report",
+                 "LiveBlogPosting", "OpinionNewsArticle", "ReportageNewsArticle", "ScholarlyArticle"}  # fmt: skip
 PAGE_TYPES = {"WebPage", "AboutPage", "ContactPage", "CollectionPage", "ProfilePage", "SearchResultsPage",
               "ItemPage", "FAQPage", "CheckoutPage", "MedicalWebPage"}  # fmt: skip
 
@@ -85,8 +81,7 @@ def archive_links(tree: HtmlElement, page_url: str) -> list[str]:
     for a in tree.iter("a"):
         href = a.get("href")
         if href and href.startswith("http") and same_site(href, page_url):
-            path = urlsplit(href).path
-            if _ARCHIVE_PATH.search(path):
+            if archive_kind(href) in ("tag", "category", "date", "archive"):
                 found.append(href.split("#")[0])
     return list(dict.fromkeys(found))
 
@@ -138,17 +133,23 @@ class Evidence:
     jsonld_types: frozenset[str]
     og_type: str | None
     cards: int
+    # articles the JSON-LD describes: two or more make a listing (a Blog with its blogPost list)
+    articles: int = 0
 
     @property
     def says_article(self) -> bool:
         # JSON-LD is the more specific statement: Yoast marks static pages og:type
         # article but describes them as a WebPage with no Article in it.
+        if self.articles > 1:
+            return False
         if self.jsonld_types & ARTICLE_TYPES:
             return True
         return not self.jsonld_types & PAGE_TYPES and self.og_type == "article"
 
     @property
     def says_not_article(self) -> bool:
+        if self.articles > 1:
+            return True
         if self.jsonld_types & ARTICLE_TYPES:
             return False
         return bool(self.jsonld_types & PAGE_TYPES) or self.og_type in {"website", "profile", "blog"}
@@ -156,8 +157,9 @@ class Evidence:
 
 def page_evidence(tree: HtmlElement, cards: int) -> Evidence:
     og = tree.xpath('string(//meta[@property="og:type"]/@content)').strip().lower() or None
-    types = frozenset(t for obj in jsonld_objects(tree) for t in jsonld_types(obj))
-    return Evidence(jsonld_types=types, og_type=og, cards=cards)
+    kinds = [jsonld_types(obj) for obj in jsonld_objects(tree)]
+    articles = sum(1 for k in kinds if k & ARTICLE_TYPES)
+    return Evidence(jsonld_types=frozenset().union(*kinds), og_type=og, cards=cards, articles=articles)
 
 
 def classify(evidence: Evidence, strong_source: bool, learner: ShapeLearner, url: str) -> str:
@@ -165,6 +167,8 @@ def classify(evidence: Evidence, strong_source: bool, learner: ShapeLearner, url
 
     strong_source: the URL came from a listing card, a feed item or a posts sitemap.
     """
+    if archive_kind(url) in NOT_POSTS:
+        return "not"  # a tag, category, author or date archive, however its theme marks it up
     if evidence.says_article:
         return "post"
     if evidence.says_not_article:

@@ -43,7 +43,8 @@ EXPORT_FIELDS = (
     "first_seen",
     "last_seen",
     "content_hash",
-    "site",  # last: added with sites files, after the columns scripts already read by position
+    "site",  # added with sites files, after the columns scripts already read by position
+    "field_sources",  # added with the evidence of every field: which source each value came from
 )
 
 

@@ -21,11 +21,13 @@ from markdownify import markdownify
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.metadata import extract_metadata
-from trafilatura.settings import Extractor
+from trafilatura.settings import Document, Extractor
 from trafilatura.xml import xmltotxt
 
+from blogarchive.dates import parse_date
 from blogarchive.encoding import decode_page
-from blogarchive.evidence import Claim, DateStyle, choose, page_claims
+from blogarchive.evidence import Claim, DateStyle, decide
+from blogarchive.metadata import page_claims
 from blogarchive.profiles import ArticleRules, Profile
 from blogarchive.template import TemplateView
 from blogarchive.urls import same_site
@@ -38,7 +40,9 @@ _OPTIONS = Extractor(
     output_format="python",
     with_metadata=True,
     comments=False,
-    images=True,
+    # trafilatura's own default: with images on, figure captions and photo credits stay
+    # in the text (the images of body_html come from a second pass, _OPTIONS_IMAGES)
+    images=False,
     links=True,
     tables=True,
     formatting=True,
@@ -48,6 +52,8 @@ _OPTIONS = Extractor(
 )
 _OPTIONS.min_extracted_size = 100
 _OPTIONS.min_output_size = 10
+_OPTIONS_IMAGES = copy.copy(_OPTIONS)
+_OPTIONS_IMAGES.images = True
 
 
 @dataclass
@@ -60,6 +66,7 @@ class Article:
     published: str | None = None
     modified: str | None = None
     description: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # field → the source its value came from
     body_text: str = ""
     body_html: str = ""
     body_markdown: str = ""
@@ -99,12 +106,30 @@ def _metadata_view(tree: HtmlElement) -> HtmlElement:
 
 
 def _htmldate_claims(tree: HtmlElement, url: str, known: list[Claim]) -> list[Claim]:
-    """htmldate over the page's metadata, for meta variants the evidence reader does not name."""
-    if any(c.source in ("jsonld", "meta") for c in known):
+    """htmldate where the page's markup states no date: first over its metadata (meta
+    names no standard has), then, as the last source before the URL, its extensive
+    search over the page (widgets and template already removed)."""
+    if any(c.kind == "published" and c.source != "url" for c in known):
         return []
-    view = _metadata_view(tree)
-    found = find_date(view, original_date=True, extensive_search=False, max_date=date.today().isoformat())
-    return [Claim("published", "meta", found, "htmldate")] if found else []
+    today = date.today().isoformat()
+    found = find_date(_metadata_view(tree), original_date=True, extensive_search=False, max_date=today)
+    if found:
+        return [Claim("published", "meta", found, "htmldate")]
+    found = find_date(copy.deepcopy(tree), original_date=True, extensive_search=True, max_date=today)
+    return [Claim("published", "htmldate", found, "htmldate")] if found and _states_day(tree, found) else []
+
+
+def _states_day(tree: HtmlElement, day: str) -> bool:
+    """True when the page writes the date *day* in full somewhere: htmldate's extensive search
+    also answers a bare year ("© 2026" → 2026-01-01), which is no post's date."""
+    year = day[:4]
+    for text in tree.xpath("//text()[contains(., $y)]|//@*[contains(., $y)]", y=year)[:200]:
+        text = str(text)
+        if day in text or day.replace("-", "/") in text:
+            return True
+        if len(text) <= 80 and parse_date(text) == day:
+            return True
+    return False
 
 
 def _body_html(body: etree._Element, url: str) -> tuple[str, list[dict[str, str]], list[str]]:
@@ -143,13 +168,6 @@ def _plain_text(body: etree._Element) -> str:
     return xmltotxt(plain, include_formatting=False)
 
 
-def _rel_tags(tree: HtmlElement) -> list[str]:
-    """Tags marked up with the rel-tag microformat (WordPress and many themes),
-    which trafilatura's class-based tag search does not read."""
-    texts = (" ".join(a.text_content().split()) for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]'))
-    return [t for t in dict.fromkeys(texts) if t]
-
-
 def _selected_text(tree: HtmlElement, selector: str | None) -> str | None:
     if not selector:
         return None
@@ -170,6 +188,22 @@ def parse_html(html: str | bytes, url: str) -> HtmlElement | None:
         return lxml.html.fromstring(html, base_url=url)
     except (etree.ParserError, ValueError):
         return None
+
+
+def _extract(content: HtmlElement, url: str, base: Extractor) -> Document | None:
+    options = copy.copy(base)  # shallow: only the per-page URL differs
+    options.url = options.source = url
+    try:
+        return bare_extraction(content, url=url, options=options)
+    except (RecursionError, ValueError, etree.LxmlError):  # absurdly nested or broken markup
+        return None
+
+
+def _trafilatura_claims(doc: Document) -> list[Claim]:
+    """trafilatura's metadata, the last source of each field (it rewrites author names)."""
+    found = [("title", doc.title), ("author", doc.author)]
+    found += [("tags", t) for t in doc.tags or []] + [("categories", c) for c in doc.categories or []]
+    return [Claim(kind, "trafilatura", value, value) for kind, value in found if value]
 
 
 def _language(tree: HtmlElement, detected: str | None) -> str | None:
@@ -199,49 +233,51 @@ def parse_post(
         return None
     rules = profile.article if profile else ArticleRules()
     style = style or DateStyle(*((profile.languages, profile.date_order) if profile else ()))
-    title, author = _selected_text(tree, rules.title), _selected_text(tree, rules.author)
-    profile_date = style.read(_selected_text(tree, rules.date))
+    chosen = {"title": _selected_text(tree, rules.title), "author": _selected_text(tree, rules.author),
+              "published": style.read(_selected_text(tree, rules.date))}  # fmt: skip
     template_removed = template.drop(tree, blocks) if template is not None else 0
     for selector in rules.drop:
         for el in tree.cssselect(selector):
             el.drop_tree()
     widgets = drop_dated_link_lists(tree, url)
-    claims = page_claims(tree, url, style)
+    # lxml keeps comments: trafilatura's text would stop at an inline <!-- --> (React pages)
+    etree.strip_tags(tree, etree.Comment)
+    claims = [Claim(kind, "profile", value, f"profile article.{kind}") for kind, value in chosen.items() if value]
+    claims += page_claims(tree, url, style)
     claims += _htmldate_claims(tree, url, claims)
-    if profile_date:
-        claims.insert(0, Claim("published", "time", profile_date, "profile article.date"))
     content = tree
     if rules.body and (found := tree.cssselect(rules.body)):
         content = found[0]
-    options = copy.copy(_OPTIONS)  # shallow: only the per-page URL differs
-    options.url = options.source = url
-    try:
-        doc = bare_extraction(content, url=url, options=options)
-    except (RecursionError, ValueError, etree.LxmlError):  # absurdly nested or broken markup
-        return None
+    pictured = content.find(".//img") is not None
+    doc = _extract(copy.deepcopy(content) if pictured else content, url, _OPTIONS)
     if doc is None:
         return None
     if content is not tree:
         # trafilatura read metadata from the body element alone: read the page's
         meta = extract_metadata(tree, url, _OPTIONS.date_params, extensive=False)
         doc.title, doc.author, doc.tags, doc.description = meta.title, meta.author, meta.tags, meta.description
-    title = title or doc.title
-    _drop_title_heading(doc.body, title)
-    body_html, images, links = _body_html(doc.body, url)
-    published, modified = choose(claims, "published"), choose(claims, "modified")
+    claims += _trafilatura_claims(doc)
+    fields, sources = decide(claims, style.timezone)
+    _drop_title_heading(doc.body, fields["title"])
+    # body_html keeps the post's images (a migration needs them); body_text is trafilatura's text alone
+    pictures = _extract(content, url, _OPTIONS_IMAGES) if pictured else None
+    if pictures is not None:
+        _drop_title_heading(pictures.body, fields["title"])
+    body_html, images, links = _body_html((pictures or doc).body, url)
     return Article(
         url=url,
-        title=title,
-        author=author or doc.author,
-        published=published.value if published else None,
-        modified=modified.value if modified else None,
+        title=fields["title"],
+        author=fields["author"],
+        published=fields["published"],
+        modified=fields["modified"],
         description=doc.description,
+        sources=sources,
         body_text=_plain_text(doc.body),
         body_html=body_html,
         # Markdown from the clean HTML: markdownify keeps quotes, code blocks and tables
         body_markdown=markdownify(body_html, heading_style="ATX", bullets="-").strip(),
-        tags=list(doc.tags or []) or _rel_tags(tree),
-        categories=list(doc.categories or []),
+        tags=fields["tags"],
+        categories=fields["categories"],
         images=images,
         links=links,
         language=_language(tree, doc.language),

@@ -20,6 +20,8 @@ class PostItem:
     # "listing", "meta" or "body": where the excerpt came from; the meta description kept too
     excerpt_source: str | None = None
     description: str | None = None
+    # field → the source its value came from (jsonld, microformat, feed, listing...: blogarchive.evidence)
+    field_sources: dict[str, str] = field(default_factory=dict)
     body_text: str = ""
     body_html: str = ""
     body_markdown: str = ""

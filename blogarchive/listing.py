@@ -11,17 +11,20 @@ from lxml.html import HtmlElement
 
 from blogarchive.dates import find_date_in, parse_date
 from blogarchive.profiles import ListingRules
-from blogarchive.urls import canonical_url, followable, looks_like_page, same_site
+from blogarchive.urls import archive_kind, canonical_url, followable, looks_like_page, same_site
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = {"p", "div", "section", "article", "li", "header", "footer", "span", "time", *_HEADINGS}
 # Link texts that lead to the next (older) index page; the arrows are real pager glyphs.
 _NEXT_TEXT = re.compile(
-    r"^(next( page)?|older( posts| entries)?|more posts|load more|view more|see more)?\s*[»\u203a→>]*$", re.I
+    r"^(next( page)?|older( posts| entries)?|more posts|load more|view more|see more)?"
+    r"\s*[»\u203a→>\u27e9\u27eb\u226b]*$",
+    re.I,
 )
 # Query parameters index pages paginate with (WordPress, Squarespace, Blogger, generic).
 _PAGE_PARAMS = {"page", "paged", "p", "offset", "start", "pg", "updated-max"}
-_PAGE_PATH = re.compile(r"/page/\d+/?$")
+# /page/2/ (WordPress, Ghost, Hugo), /page2/ (Jekyll), /index2.html (Pelican), /index-2.html (Nikola)
+_PAGE_PATH = re.compile(r"/page/?\d+/?$|/index-?\d+\.html?$")
 _READ_MORE = re.compile(r"^(read|continue|learn|see|view)( reading| more| the post| full post| article)?\W*$", re.I)
 
 
@@ -69,8 +72,8 @@ def _post_links(tree: HtmlElement, listing_url: str) -> dict[HtmlElement, str]:
         parts = urlsplit(url)
         if not followable(url) or not looks_like_page(url) or not same_site(url, listing_url):
             continue
-        if parts.path in ("", "/"):
-            continue
+        if parts.path in ("", "/") or archive_kind(url):
+            continue  # the home page; a card's links to its author, tags and categories
         if _is_index_page(url, listing_url) or url.rstrip("/") == listing_url.rstrip("/"):
             continue
         found[a] = canonical_url(url)
@@ -99,11 +102,29 @@ def _leaf_blocks(card: HtmlElement) -> list[HtmlElement]:
     ] or [card]
 
 
+# A card's date element: <time>, or hAtom's and microformats2's published class (Pelican's <abbr>).
+_DATE_ELEMENT = ('.//time|.//*[contains(concat(" ", normalize-space(@class), " "), " published ")'
+                 ' or contains(concat(" ", normalize-space(@class), " "), " dt-published ")]')  # fmt: skip
+
+
+def _date_of(el: HtmlElement) -> str | None:
+    """The element's date as shown, else its machine-readable value (datetime, abbr title)."""
+    shown = _text(el)
+    if shown and find_date_in(shown):
+        return shown
+    return el.get("datetime") or el.get("title") or shown or None
+
+
+def _names_archive(block: HtmlElement) -> bool:
+    """True for a card's byline, category or tag line: it links to those archives."""
+    return any(archive_kind(a.get("href", "")) for a in block.iter("a"))
+
+
 def _read_card(card: HtmlElement, url: str) -> Card | None:
     blocks = _leaf_blocks(card)
-    date_text = None
-    for el in card.iter("time"):
-        date_text = _text(el) or el.get("datetime")
+    date_text, shown_date = None, None
+    for el in card.xpath(_DATE_ELEMENT):
+        date_text, shown_date = _date_of(el), _text(el)
         break
     if date_text is None:
         texts = [_text(b) for b in blocks]
@@ -120,8 +141,12 @@ def _read_card(card: HtmlElement, url: str) -> Card | None:
     rest = []
     for block in blocks:
         text = _text(block)
-        if not text or text == title or date_text in text or _READ_MORE.match(text):
+        if not text or text == title or date_text in text or _READ_MORE.match(text) or _names_archive(block):
             continue
+        if block.xpath("ancestor::a"):
+            continue  # a link's own label ("Share", a date link): no summary is a link
+        if shown_date and text == shown_date:
+            continue  # a date element's text without its year ("Mar 3"), its full date in an attribute
         if heading is not None and block in heading.iter():
             continue
         rest.append(text)

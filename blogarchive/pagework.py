@@ -16,6 +16,7 @@ nothing is lost, the crawl only slows down.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import heapq
 import itertools
@@ -35,8 +36,10 @@ from blogarchive.encoding import decode_page
 from blogarchive.evidence import DateStyle
 from blogarchive.extract import Article, parse_html, parse_post
 from blogarchive.listing import Listing, parse_listing
+from blogarchive.metadata import site_values
 from blogarchive.profiles import Profile
 from blogarchive.template import TemplateView, block_keys
+from blogarchive.wpapi import api_root
 
 log = logging.getLogger(__name__)
 _NO_SHAPES = ShapeLearner()  # a strong source's verdict never needs the URL shapes
@@ -58,6 +61,8 @@ class PageTask:
     template: TemplateView = field(default_factory=TemplateView)
     # known to be a post (by the URL pattern of posts): extract whatever its markup says
     is_post: bool = False
+    # the crawl's start page: what its meta tags say is the site's, not any post's
+    home: bool = False
 
 
 @dataclass
@@ -71,6 +76,8 @@ class PageFacts:
     archive: list[str] = field(default_factory=list)
     blocks: list[str] = field(default_factory=list)
     canonical: str = ""
+    api_root: str | None = None  # WordPress's REST API, where the page announces it
+    site_values: frozenset[tuple[str, str]] = frozenset()  # the home page's meta description and author
     extracted: bool = False
     article: Article | None = None
 
@@ -89,13 +96,16 @@ def analyse(task: PageTask) -> PageFacts:
         # a card's, feed's or post sitemap's page that does not deny being a post is one
         # whatever dated links it shows: reading them as cards (the costly part) is skipped
         facts.listing = parse_listing(tree, task.url, task.profile.listing if task.profile else None)
-        evidence = Evidence(evidence.jsonld_types, evidence.og_type, len(facts.listing.cards))
+        evidence = dataclasses.replace(evidence, cards=len(facts.listing.cards))
     facts.evidence = evidence
     facts.feeds = feed_urls(html, task.url)
     facts.archive = archive_links(tree, task.url)
     blocks = block_keys(tree)
     facts.blocks = list(blocks)
     facts.canonical = tree.xpath('string(//link[@rel="canonical"]/@href)').strip()
+    facts.api_root = api_root(tree)
+    if task.home:
+        facts.site_values = site_values(tree, task.url)
     if task.extract and (task.is_post or classify(evidence, task.strong, _NO_SHAPES, task.url) == "post"):
         facts.extracted = True
         facts.article = parse_post(

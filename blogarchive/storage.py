@@ -35,7 +35,7 @@ CONTENT_FIELDS = (
     "body_text", "body_html", "tags", "categories", "images",
 )  # fmt: skip
 JSON_FIELDS = ("tags", "categories", "images", "aliases", "links_internal", "links_outbound",
-               "date_conflicts", "date_evidence")  # fmt: skip
+               "date_conflicts", "date_evidence", "field_sources")  # fmt: skip
 FTS_COLUMNS = ["title", "excerpt", "body_text"]
 _PAGES_KEY = "__pages__"  # the template table's row that counts the pages seen
 # A body that shrinks below this share of its last version is a drift warning (and held).
@@ -63,6 +63,8 @@ POSTS_SCHEMA: dict[str, type] = {
         "card_title", "card_date",
         # a post whose old URL now redirects: the URL of the post it became
         "moved_to",
+        # which source each field's value came from (JSON: field → source)
+        "field_sources",
     )
 } | {"word_count": int}  # fmt: skip
 RUNS_SCHEMA: dict[str, type] = {
@@ -192,8 +194,7 @@ class Archive:
         """Every post, newest first, with list fields decoded."""
         where = None if include_removed else "removed_at is null or removed_at = ''"
         for row in self.db["posts"].rows_where(where, order_by="published desc, url"):
-            for f in JSON_FIELDS:
-                row[f] = json.loads(row[f]) if row.get(f) else []
+            row.update(_decoded(row))
             yield row
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -317,8 +318,13 @@ class Archive:
         if released:
             self.db.execute(f"delete from held where url in ({','.join('?' * len(released))})", released)
         assets = [
-            {"url": a["url"], "path": a["path"], "checksum": a.get("checksum"), "post_url": rec["url"],
-             "stored_at": now}
+            {
+                "url": a["url"],
+                "path": a["path"],
+                "checksum": a.get("checksum"),
+                "post_url": rec["url"],
+                "stored_at": now,
+            }
             for rec in records
             for a in rec.get("assets") or []
         ]
@@ -594,7 +600,8 @@ def _revision(old: dict[str, Any], new: dict[str, Any], now: str) -> dict[str, A
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     """A stored row's JSON list fields as lists (content_hash hashes them as such)."""
-    return {f: json.loads(row[f]) if row.get(f) else [] for f in JSON_FIELDS if f in row}
+    empty: dict[str, Any] = {"field_sources": {}}
+    return {f: json.loads(row[f]) if row.get(f) else empty.get(f, []) for f in JSON_FIELDS if f in row}
 
 
 def _drift(old: dict[str, Any], new: dict[str, Any]) -> Counter[str]:

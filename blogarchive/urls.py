@@ -16,6 +16,20 @@ _NOT_PAGES = re.compile(
 )
 
 
+# A blog's archive pages by their URL: taxonomies, authors, dates.  Never posts, whatever
+# their markup; a post's links to them name its tags, categories and author.
+_ARCHIVE_KINDS = (
+    ("tag", re.compile(r"/(?:tag|tags|topic|topics|label|labels)/[^/]+/?$|/search/label/[^/]+$", re.I)),
+    ("category", re.compile(r"/(?:category|categories)/[^/]+/?$", re.I)),
+    ("author", re.compile(r"/(?:author|authors)/[^/]+/?$", re.I)),
+    ("date", re.compile(r"^/(?:blog/)?\d{4}/(?:\d{2}/)?(?:\d{2}/)?$", re.I)),
+    # /archives/2025 lists posts; WordPress's numeric permalinks (/archives/123) are posts
+    ("archive", re.compile(r"/(?:archive|archives)/(?!\d+/?$)[^/]+/?$", re.I)),
+)
+# Archive kinds that are never a post, whatever their markup says.
+NOT_POSTS = ("tag", "category", "author", "date")
+
+
 class BadURLError(ValueError):
     """A URL the crawler cannot start from."""
 
@@ -87,3 +101,9 @@ def looks_like_page(url: str) -> bool:
     """True for an http(s) URL that may be an HTML page (not an image, PDF, feed...)."""
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and not _NOT_PAGES.search(parts.path)
+
+
+def archive_kind(url: str) -> str | None:
+    """'tag', 'category', 'author', 'date' or 'archive' for a blog's archive page, else None."""
+    path = urlsplit(url).path
+    return next((kind for kind, pattern in _ARCHIVE_KINDS if pattern.search(path)), None)

@@ -53,15 +53,18 @@ from blogarchive.discovery import (
     sitemap_kind,
 )
 from blogarchive.evidence import Claim, DateStyle
+from blogarchive.feeds import feed_claims
 from blogarchive.items import GoneItem, PostItem, UnchangedItem
 from blogarchive.listing import Card
 from blogarchive.merge import merge
+from blogarchive.metadata import own_claims
 from blogarchive.pagework import PageFacts, PagePool, PageTask, pool_size
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
 from blogarchive.sites import check_site_name
 from blogarchive.storage import Archive
 from blogarchive.template import TemplateLearner
 from blogarchive.urls import canonical_url, check_start_url, followable, is_loopback, looks_like_page, same_site
+from blogarchive.wpapi import api_claims, posts_url
 
 # A site on this machine (the demo, the tests) is crawled without politeness delays.
 LOCAL_SETTINGS = {
@@ -188,6 +191,13 @@ class BlogSpider(scrapy.Spider):
         self.body_links: set[str] = set()
         self.links_scheduled: set[str] = set()
         self.feed_seen: set[str] = set()
+        # what feeds and the WordPress API say of each post (canonical URL → claims), and how
+        # many of their pages are still to answer: posts wait for them (see _take_post)
+        self.site_claims: dict[str, list[Claim]] = {}
+        self.evidence_open = 0
+        self.site_values: frozenset[tuple[str, str]] = frozenset()  # the start page's meta description, author
+        self.feeds_read: set[str] = set()
+        self.feed_links: list[str] = []  # feed items met in phase 1, requested in phase 2
         self.deferred: list[_Deferred] = []
         self.redirects: dict[str, str] = {}
         self.sitemap_lastmods: dict[str, str] = {}  # stored at the end for the posts seen
@@ -318,8 +328,11 @@ class BlogSpider(scrapy.Spider):
         quiet = {"errback": self.on_discovery_error}
         yield Request(f"{origin}/robots.txt", callback=self.parse_robots, meta={"dont_obey_robotstxt": True}, **quiet)
         yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, **quiet)
-        for feed in sorted(self.feeds):
-            yield Request(feed, callback=self.parse_feed, cb_kwargs={"page": 1}, **quiet)
+        for feed in sorted(self.feeds - self.feeds_read):
+            self.feeds_read.add(feed)
+            yield self._evidence(feed, self.parse_feed, page=1)
+        for url in self._unvisited(self.feed_links):
+            yield self._page(url, "feed")
         # links inside posts (old slugs that now redirect, posts no index lists)
         for url in sorted(self.body_links):
             self.links_scheduled.add(url)
@@ -338,7 +351,9 @@ class BlogSpider(scrapy.Spider):
 
     # --- callbacks ------------------------------------------------------------
 
-    def _task(self, page: _Deferred, strong: bool, extract: bool, is_post: bool = False) -> PageTask:
+    def _task(
+        self, page: _Deferred, strong: bool, extract: bool, is_post: bool = False, home: bool = False
+    ) -> PageTask:
         """What a page reader needs; `extract`: also extract the article if it is a post."""
         return PageTask(
             url=page.url,
@@ -350,6 +365,7 @@ class BlogSpider(scrapy.Spider):
             extract=extract,
             template=self.template.view(),
             is_post=is_post,
+            home=home,
         )
 
     async def parse_page(self, response: Response, card: Card | None, listing_url: str | None) -> AsyncIterator[Any]:
@@ -381,13 +397,19 @@ class BlogSpider(scrapy.Spider):
         strong = source in _STRONG
         # the article is extracted in the same pass when the page may be a post and the
         # template is known; otherwise later, once both are settled
-        facts = await self.reader.run(self._task(page, strong, extract=self.template.ready), urgent=not strong)
+        task = self._task(page, strong, extract=self.template.ready, home=source == "start")
+        facts = await self.reader.run(task, urgent=not strong)
         if not facts.parsed:
             self._failed(response.url, "empty or undecodable page")
             return
         self.feeds.update(facts.feeds)
+        if source == "start":
+            for request in self._evidence_requests(facts):
+                yield request
         listing = facts.listing
         verdict = classify(facts.evidence, strong, self.learner, response.url) if facts.evidence else "not"
+        if source == "start" and verdict != "post":
+            self.site_values = facts.site_values
         # A listing that shows no post this crawl has not met leads nowhere new: its
         # pager and archive links are not followed (endless calendars, pagination traps).
         fresh = {canonical_url(c.url) for c in listing.cards} - self.cards_seen
@@ -419,6 +441,43 @@ class BlogSpider(scrapy.Spider):
         elif verdict == "unknown":
             self.deferred.append(page)
 
+    def _evidence_requests(self, facts: PageFacts) -> Iterator[Request]:
+        """The start page's feeds and WordPress API, asked first: what they say of each post
+        (excerpt, author, dates) is merged with its page."""
+        for feed in sorted(set(facts.feeds) - self.feeds_read):
+            self.feeds_read.add(feed)
+            yield self._evidence(feed, self.parse_feed, page=1)
+        if facts.api_root and same_site(facts.api_root, self.start_url):
+            yield self._evidence(posts_url(facts.api_root, 1), self.parse_api, root=facts.api_root, page=1)
+
+    def _evidence(self, url: str, callback: Any, **kwargs: Any) -> Request:
+        self.evidence_open += 1
+        return Request(url, callback=callback, errback=self.on_evidence_error, priority=10, cb_kwargs=kwargs,
+                       meta={"evidence": True}, dont_filter=True)  # fmt: skip
+
+    async def _evidence_read(self) -> AsyncIterator[PostItem]:
+        """One evidence page answered: when none is left open, the posts waiting for them go."""
+        self.evidence_open -= 1
+        if not self.evidence_open and self.template.ready:
+            async for item in self._flush_pending():
+                yield item
+
+    def on_evidence_error(self, failure: Failure) -> None:
+        """A feed or API page that failed: the posts go without its word (flushed at the latest in phase 3)."""
+        request = getattr(failure, "request", None)
+        self.evidence_open -= 1
+        self.logger.debug("no evidence from %s", request.url if request is not None else "?")
+
+    async def parse_api(self, response: Response, root: str, page: int) -> AsyncIterator[Any]:
+        """One page of WordPress's posts endpoint: claims for each post; the next page."""
+        for url, claims in api_claims(response.body).items():
+            self.site_claims.setdefault(url, []).extend(claims)
+        pages = response.headers.get("X-WP-TotalPages")
+        if pages and pages.isdigit() and page < min(int(pages), _MAX_FEED_PAGES):
+            yield self._evidence(posts_url(root, page + 1), self.parse_api, root=root, page=page + 1)
+        async for item in self._evidence_read():
+            yield item
+
     def _stop_walk(self, cards: list[Card]) -> bool:
         """Count the run of held cards, newest first, across index pages; True to stop paginating."""
         for found in cards:
@@ -441,7 +500,7 @@ class BlogSpider(scrapy.Spider):
         # before; a --full run learns it afresh from every post
         if self.full or canonical_url(page.url) not in self.known:
             self.template.observe(page.blocks)
-        if not self.template.ready:
+        if not self.template.ready or self.evidence_open:
             self.pending.append(page)
             return
         if facts is None:
@@ -473,9 +532,12 @@ class BlogSpider(scrapy.Spider):
                 claim = Claim("published", "widget", day, entry.date_text)
                 self.widget_claims.setdefault(canonical_url(entry.url), []).append(claim)
         extra = [Claim("modified", "sitemap", lastmod, fetch.lastmod)] if (lastmod := style.read(fetch.lastmod)) else []
+        declared = facts.canonical
+        for key in dict.fromkeys(canonical_url(u) for u in (url, declared) if u and followable(u)):
+            extra += self.site_claims.get(key, [])
+        article.claims = own_claims(article.claims, self.site_values)
         item = merge(article, page.card, page.listing_url, style, extra)
         aliases = list(fetch.redirected_from)
-        declared = facts.canonical
         if declared and followable(declared) and same_site(declared, url):
             if self._not_a_post(declared):
                 # a theme bug: every post "canonical" to the home page would make them one post
@@ -549,19 +611,26 @@ class BlogSpider(scrapy.Spider):
                     continue
                 yield self._page(loc, "posts-sitemap" if kind == "posts" else "sitemap", lastmod=lastmod)
 
-    def parse_feed(self, response: Response, page: int) -> Iterator[Request]:
+    async def parse_feed(self, response: Response, page: int) -> AsyncIterator[Any]:
+        """A feed page: what it says of each post; its items, requested after the index walk
+        (a post met first on its card keeps the card); the next page of a paged feed."""
+        for url, claims in feed_claims(response.body, response.url).items():
+            self.site_claims.setdefault(url, []).extend(claims)
         found = self._followable(feed_items(response.text, response.url))
         items = [u for u in found if canonical_url(u) not in self.feed_seen]
         for url in items:
             self.feed_seen.add(canonical_url(url))
             self.learner.add(url)
-            yield self._page(url, "feed")
+            if self.phase == 1:
+                self.feed_links.append(url)
+            else:
+                yield self._page(url, "feed")
         following = next_feed_page(response.url)
         # a server that ignores ?paged= answers every page with the first: stop when nothing is new
         if items and following and page < _MAX_FEED_PAGES:
-            yield Request(
-                following, callback=self.parse_feed, cb_kwargs={"page": page + 1}, errback=self.on_discovery_error
-            )
+            yield self._evidence(following, self.parse_feed, page=page + 1)
+        async for item in self._evidence_read():
+            yield item
 
     # --- signals and errors ---------------------------------------------------
 

@@ -12,10 +12,11 @@ import lxml.html
 
 from blogarchive.demo.server import serve
 from blogarchive.demo.site import Page
-from blogarchive.evidence import Claim, DateStyle, choose, conflicts, page_claims
+from blogarchive.evidence import Claim, DateStyle, choose, conflicts
 from blogarchive.extract import parse_post
 from blogarchive.listing import Card
 from blogarchive.merge import body_excerpt, merge
+from blogarchive.metadata import page_claims
 from tests.helpers import run_cli
 
 STYLE = DateStyle()
@@ -35,11 +36,11 @@ def test_evidence_order_jsonld_meta_time_listing_url() -> None:
     time = '<article><time datetime="2024-03-09">March 9</time></article>'
     url = "https://b.example/2024/03/10/post/"
     claims = _claims(jsonld + meta, time, url)
-    assert [c.source for c in claims] == ["jsonld", "meta", "time", "url"]
+    assert [c.source for c in claims] == ["jsonld", "opengraph", "time", "url"]
     chosen = choose(claims, "published")
     assert (chosen.source, chosen.value) == ("jsonld", "2024-03-07T10:00:00+01:00")
-    assert [c["source"] for c in conflicts(claims, chosen)] == ["meta", "time", "url"]
-    assert choose(_claims(meta, time, url), "published").source == "meta"
+    assert [c["source"] for c in conflicts(claims, chosen)] == ["opengraph", "time", "url"]
+    assert choose(_claims(meta, time, url), "published").source == "opengraph"
     assert choose(_claims("", time, url), "published").source == "time"
     assert choose(_claims("", "", url), "published").value == "2024-03-10"
 
@@ -87,7 +88,7 @@ def test_merge_records_source_conflicts_and_excerpt_source() -> None:
     article = parse_post(html, "https://b.example/spring-walks")
     card = Card("https://b.example/spring-walks", "Spring Walks", "March 8, 2024", "The card's own summary.")
     item = merge(article, card, "https://b.example/blog")
-    assert (item.published, item.date_source) == ("2024-03-07", "meta")
+    assert (item.published, item.date_source) == ("2024-03-07", "opengraph")
     assert item.date_conflicts == [{"source": "listing", "date": "2024-03-08", "raw": "March 8, 2024"}]
     assert (item.excerpt, item.excerpt_source, item.description) == (
         "The card's own summary.", "listing", "A description from the page."
@@ -98,7 +99,7 @@ def test_merge_records_source_conflicts_and_excerpt_source() -> None:
     assert (item.links_internal, item.links_outbound) == (["https://b.example/inside"], ["https://elsewhere.example/x"])
     no_card = merge(article, None, None)
     assert (no_card.excerpt, no_card.excerpt_source) == ("A description from the page.", "meta")
-    article.description = None
+    article.claims = [c for c in article.claims if c.kind != "excerpt"]  # a page with no description
     bare = merge(article, None, None)
     assert (bare.excerpt_source, bare.excerpt) == ("body", body_excerpt(article.body_text))
 

@@ -29,12 +29,12 @@ def test_platform_crawled_to_exactly_its_posts(platform: Platform, tmp_path: Pat
     assert sorted(got) == sorted(want), result.stderr
     for url, post in want.items():
         title, published, _ = got[url]
-        # a time and offset where the page states one (JSON-LD, meta), else the day
+        # the time and offset that the page or the feed states; the day alone where neither does
         day = post.day.isoformat()
-        assert (title, published) == (
-            post.title,
-            day if platform.post_markup in ("og", "plain") else f"{day}T09:00:00+00:00",
-        )
+        assert title == post.title
+        assert published in (day, f"{day}T09:00:00+00:00")
+        if platform.post_markup not in ("og", "plain"):
+            assert published == f"{day}T09:00:00+00:00"
     # the old slug that answers 301 is kept as an alias of the post it leads to
     moved = (origin + site.post(3).path).rstrip("/")
     assert f"{origin}/old-slug-for-post-3" in got[moved][2]
