@@ -7,6 +7,7 @@ platform is known to render them, never from a generator's output.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,6 +62,14 @@ class CorpusPost:
     paragraphs: tuple[str, ...]
     heading: str | None  # a subheading before the last paragraph, on some posts
 
+    def markdown_blocks(self) -> list[str]:
+        """The body as Markdown blocks, as every generator is given it: paragraphs, and the
+        subheading before the last one."""
+        blocks = list(self.paragraphs)
+        if self.heading:
+            blocks.insert(len(blocks) - 1, f"## {self.heading}")
+        return blocks
+
     @property
     def body_words(self) -> str:
         """The body's text in reading order, for the token F1."""
@@ -68,6 +77,11 @@ class CorpusPost:
         if self.heading:
             parts.insert(len(parts) - 1, self.heading)
         return "\n".join(parts)
+
+
+def yaml_front_matter(fields: dict[str, object]) -> str:
+    """YAML front matter; each value written as JSON (JSON is YAML: quoted, none reinterpreted)."""
+    return "\n".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items())
 
 
 def _sentence(rng: random.Random) -> str:

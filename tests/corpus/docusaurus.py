@@ -77,9 +77,7 @@ def _post(post: CorpusPost) -> str:
         "tags": list(post.tags),
         "description": post.excerpt,
     }
-    paragraphs = list(post.paragraphs)
-    if post.heading:
-        paragraphs.insert(len(paragraphs) - 1, f"## {post.heading}")
+    paragraphs = post.markdown_blocks()
     # the date as a YAML timestamp (unquoted): Docusaurus's archive page reads it as a date
     header = "\n".join(f"{key}: {value if key == 'date' else json.dumps(value, ensure_ascii=False)}"
                        for key, value in front.items())  # fmt: skip

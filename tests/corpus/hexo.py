@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tests.corpus import Blog, Truth, need
-from tests.corpus.content import CorpusPost, corpus_posts
+from tests.corpus.content import CorpusPost, corpus_posts, yaml_front_matter
 from tests.corpus.docusaurus import npm_modules
 from tests.corpus.pelican import serve_folder
 
@@ -69,10 +69,8 @@ def _post(post: CorpusPost) -> str:
     }
     if post.modified:
         front["updated"] = f"{post.modified:%Y-%m-%d %H:%M:%S}"
-    header = "\n".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items())
-    paragraphs = list(post.paragraphs)
-    if post.heading:
-        paragraphs.insert(len(paragraphs) - 1, f"## {post.heading}")
+    header = yaml_front_matter(front)
+    paragraphs = post.markdown_blocks()
     # the text before <!-- more --> is what the index shows; the post's summary is its
     # description, which Hexo states in the meta tags and as the feed's <summary>
     return f"---\n{header}\n---\n\n{paragraphs[0]}\n\n<!-- more -->\n\n" + "\n\n".join(paragraphs[1:]) + "\n"

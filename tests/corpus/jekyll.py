@@ -12,7 +12,6 @@ not scored here.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tests.corpus import Blog, Truth, need
-from tests.corpus.content import CorpusPost, corpus_posts
+from tests.corpus.content import CorpusPost, corpus_posts, yaml_front_matter
 from tests.corpus.pelican import serve_folder
 
 ZONE = "Asia/Kolkata"
@@ -53,11 +52,8 @@ def _post(post: CorpusPost) -> str:
     }
     if post.modified:
         front["last_modified_at"] = post.modified.strftime("%Y-%m-%d %H:%M:%S %z")
-    # JSON is YAML: every value quoted as Jekyll's YAML reader expects, none reinterpreted
-    header = "\n".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items())
-    paragraphs = list(post.paragraphs)
-    if post.heading:
-        paragraphs.insert(len(paragraphs) - 1, f"## {post.heading}")
+    header = yaml_front_matter(front)
+    paragraphs = post.markdown_blocks()
     return f"---\n{header}\n---\n\n" + "\n\n".join(paragraphs) + "\n"
 
 

@@ -50,9 +50,7 @@ def _post(post: CorpusPost) -> str:
     if post.modified:
         meta["updated"] = f"{post.modified:%Y-%m-%d %H:%M:%S}"
     header = "\n".join(f".. {key}: {value}" for key, value in meta.items())
-    paragraphs = list(post.paragraphs)
-    if post.heading:
-        paragraphs.insert(len(paragraphs) - 1, f"## {post.heading}")
+    paragraphs = post.markdown_blocks()
     return f"<!--\n{header}\n-->\n\n" + "\n\n".join(paragraphs) + "\n"
 
 

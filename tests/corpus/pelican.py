@@ -56,9 +56,7 @@ def _header(post) -> str:
 
 
 def _markdown(post) -> str:
-    paragraphs = list(post.paragraphs)
-    if post.heading:
-        paragraphs.insert(len(paragraphs) - 1, f"## {post.heading}")
+    paragraphs = post.markdown_blocks()
     return _header(post) + "\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
