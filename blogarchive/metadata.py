@@ -239,7 +239,9 @@ def structured_claims(tree: HtmlElement, url: str, style: DateStyle) -> list[Cla
     claims += [replace(c, value=html.unescape(c.value)) for c in jsonld]
     claims += _schema_claims([o for obj in data.get("microdata", []) for o in _walk(obj)], "microdata", page, style)
     claims += _schema_claims(_rdfa(tree, url), "rdfa", page, style)
-    claims += _microformat_claims(_microformats(tree, url), page, style)
+    # microformats rank below schema.org: not parsed (the costly part of a page) when it told all
+    if not {"title", "published", "author"} <= {c.kind for c in claims}:
+        claims += _microformat_claims(_microformats(tree, url), page, style)
     scope = _scope(tree)
     if scope is not None:
         claims += _hatom_claims(scope, style)
@@ -286,15 +288,18 @@ def _extract_tree(tree: HtmlElement, url: str, syntaxes: list[str]) -> dict[str,
         return {}
 
 
-def _serialised(tree: HtmlElement) -> str:
-    return etree.tostring(tree, encoding="unicode", method="html")
+def _serialised(tree: HtmlElement, tail: bool = True) -> str:
+    return etree.tostring(tree, encoding="unicode", method="html", with_tail=tail)
 
 
 def _microformats(tree: HtmlElement, url: str) -> list[dict]:
-    # mf2py parses the page again (BeautifulSoup): only when the page uses microformats
-    if not tree.xpath(f"//*[{_cls('h-entry')} or {_cls('hentry')}]"):
+    # mf2py parses again (BeautifulSoup, slowly): only the outermost entries, where there are any
+    entry = f"{_cls('h-entry')} or {_cls('hentry')}"
+    roots = tree.xpath(f"//*[{entry}][not(ancestor::*[{entry}])]")
+    if not roots:
         return []
-    return _extract(_serialised(tree), url, "microformat")
+    html = "<html><body>" + "".join(_serialised(root, tail=False) for root in roots) + "</body></html>"
+    return _extract(html, url, "microformat")
 
 
 def _rdfa(tree: HtmlElement, url: str) -> list[dict]:

@@ -1,4 +1,10 @@
-"""Fixture blogs that reproduce each platform's URL scheme, sitemaps, feeds, pagination and markup.
+"""Hand-written imitations of each platform's URL scheme, sitemaps, feeds, pagination and markup.
+
+Imitations, written alongside the code: they prove the crawl's mechanics (URL
+variants, old slugs that redirect, posts reachable only through the sitemap or
+the feed), not that fields come out right on real blogs: that is
+tests/corpus/, built by the real generators.  Squarespace, Wix, Blogger and
+Medium have no generator to install, so these are all there is of them.
 
 Every site has seven posts.  The index (two pages of three, then two) lists
 posts 0-4; post 5 is reachable only through the sitemap and post 6 only
