@@ -41,8 +41,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip, gzip_magic_number
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from blogarchive.discovery import (
@@ -60,6 +59,7 @@ from blogarchive.merge import merge
 from blogarchive.metadata import own_claims
 from blogarchive.pagework import PageFacts, PagePool, PageTask, pool_size
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
+from blogarchive.sitemaps import entries, sitemap_xml
 from blogarchive.sites import check_site_name
 from blogarchive.storage import Archive
 from blogarchive.template import TemplateLearner
@@ -582,19 +582,17 @@ class BlogSpider(scrapy.Spider):
             yield Request(url, callback=self.parse_sitemap, errback=self.on_discovery_error)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        body = response.body
-        if body[:2] == gzip_magic_number:
-            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-        if b"<urlset" not in body[:1000] and b"<sitemapindex" not in body[:1000]:
+        xml = sitemap_xml(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        if xml is None:
             self.logger.debug("not a sitemap: %s", response.url)
             return
-        sitemap = Sitemap(body)
+        is_index, found = entries(xml)
         kind = sitemap_kind(response.url)
-        for entry in sitemap:
+        for entry in found:
             loc = entry.get("loc", "")
             if not followable(loc) or not same_site(loc, self.start_url):
                 continue
-            if sitemap.type == "sitemapindex":
+            if is_index:
                 if sitemap_kind(loc) != "other":
                     yield Request(loc, callback=self.parse_sitemap, errback=self.on_discovery_error)
             elif kind != "other":
