@@ -42,9 +42,10 @@ class Fatal(click.ClickException):
         click.echo(f"blogarchive: error: {self.format_message()}", err=True)
 
 
-def _open_archive(db: str) -> Archive:
+def _open_archive(db: str, readonly: bool = True) -> Archive:
+    """The archive for a command; read-only unless the command writes (accept)."""
     try:
-        return Archive(db, create=False)
+        return Archive(db, create=False, readonly=readonly)
     except ArchiveError as err:
         raise Fatal(str(err)) from err
 
@@ -441,7 +442,7 @@ def accept(urls: tuple[str, ...], db: str, accept_all: bool) -> None:
 
     if urls and accept_all:
         raise Fatal("give URLs or --all, not both")
-    archive = _open_archive(db)
+    archive = _open_archive(db, readonly=False)
     try:
         held = archive.held_changes()
         if not urls and not accept_all:

@@ -116,7 +116,9 @@ class Batch:
 class Archive:
     """A posts archive in one SQLite file, created on first use."""
 
-    def __init__(self, path: str | Path, create: bool = True) -> None:
+    def __init__(self, path: str | Path, create: bool = True, readonly: bool = False) -> None:
+        """Open (or create) the archive at *path*; *readonly*: for readers (export, status,
+        search, history), which never change the file, and refuse an archive they cannot read."""
         path = Path(path)
         self.path = path
         # one id per opening (one crawl): a held change is confirmed by a later one
@@ -124,8 +126,11 @@ class Archive:
         # hashes of the new bodies written or held in this session (a page shared by many posts)
         self._new_bodies: dict[str, str] = {}
         self._seen: set[str] = set()  # posts this session wrote or touched (seen by this crawl)
-        if not create and not path.exists():
+        if (readonly or not create) and not path.exists():
             raise ArchiveError(f"no archive at {path}")
+        if readonly:
+            self._open_readonly(path)
+            return
         try:
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +139,20 @@ class Archive:
             self._ensure_schema()
         except (sqlite3.DatabaseError, OSError) as err:
             raise ArchiveError(f"cannot open archive {path}: {err}") from err
+
+    def _open_readonly(self, path: Path) -> None:
+        """A read-only connection (SQLite's mode=ro), after a check that the schema is this
+        version's: an older archive is upgraded by the next crawl, never by a reader."""
+        try:
+            self.db = Database(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
+            tables = set(self.db.table_names())
+            columns = set(self.db["posts"].columns_dict) if "posts" in tables else set()
+        except (sqlite3.DatabaseError, OSError) as err:
+            raise ArchiveError(f"cannot open archive {path}: {err}") from err
+        if "posts" not in tables:
+            raise ArchiveError(f"{path} is not a blogarchive archive (it has no posts table)")
+        if set(POSTS_SCHEMA) - columns or not {"runs", "revisions", "held", "posts_fts"} <= tables:
+            raise ArchiveError(f"{path} was made by an older blogarchive: the next crawl into it upgrades it")
 
     def _ensure_schema(self) -> None:
         self.db.enable_wal()  # readers (export, status) never block a nightly crawl
