@@ -9,7 +9,6 @@ the same `CrawlJob`: the lock, the run's row from its start, the summary, its re
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,10 +22,9 @@ from scrapy.crawler import AsyncCrawlerProcess, AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings
 
 from blogarchive.lock import archive_lock
-from blogarchive.runs import CrawlSummary, compare_with_last_good, record_run, summarize
+from blogarchive.runs import CrawlSummary, close_run, open_run
 from blogarchive.spiders.blog import BlogSpider
 from blogarchive.spiders.clinic import ClinicSpider
-from blogarchive.storage import Archive, ArchiveError
 
 
 def build_settings(db_path: str, overrides: dict[str, Any] | None = None) -> Settings:
@@ -85,31 +83,19 @@ class CrawlJob:
         )
 
     def begin(self, crawler: Crawler) -> tuple[dict[str, Any] | None, int]:
-        """The last good run (for drift) and this run's row, made before any page is fetched."""
-        archive = Archive(self.db_path)
-        try:
-            last_good = archive.last_good_run(self.url)
-            # the run's row exists from its start: if this process dies, the next run knows
-            run_id = archive.start_run(self.url, self.site, datetime.now(UTC).isoformat(timespec="seconds"))
-        finally:
-            archive.close()
-        crawler.settings.set("BLOGARCHIVE_RUN_ID", run_id, priority="cmdline")
-        return last_good, run_id
+        """The last good run and this run's row (blogarchive.runs.open_run), its id in the settings."""
+        run = open_run(self.db_path, self.url, self.site)
+        crawler.settings.set("BLOGARCHIVE_RUN_ID", run[1], priority="cmdline")
+        return run
 
     def end(
-        self, crawler: Crawler, started: datetime, seconds: float, last_good: dict[str, Any] | None, run_id: int
+        self, crawler: Crawler, started: datetime, seconds: float, run: tuple[dict[str, Any] | None, int]
     ) -> CrawlSummary:
-        """The run's summary from the crawler's stats, stored in the run's row."""
-        failures = list(getattr(crawler.spider, "failures", []))
-        summary = summarize(crawler.stats.get_stats(), self.url, seconds, self.full, failures)
-        compare_with_last_good(summary, last_good)
-        try:
-            record_run(self.db_path, summary, started, self.site, run_id)
-        except (ArchiveError, sqlite3.Error, OSError) as err:
-            # the disk that stopped the crawl may refuse the run's record too: say so, in the same line
-            note = f"the run could not be recorded ({err})"
-            summary.fatal = f"{summary.fatal}; {note}" if summary.fatal else f"cannot write the archive: {note}"
-        return summary
+        """The run's summary, stored in its row (blogarchive.runs.close_run)."""
+        return close_run(
+            self.db_path, crawler.stats.get_stats(), run, start_url=self.url, site=self.site, full=self.full,
+            failures=list(getattr(crawler.spider, "failures", [])), started=started, seconds=seconds,
+        )  # fmt: skip
 
 
 async def crawl_with(runner: AsyncCrawlerRunner, job: CrawlJob) -> CrawlSummary:
@@ -117,9 +103,9 @@ async def crawl_with(runner: AsyncCrawlerRunner, job: CrawlJob) -> CrawlSummary:
     crawler = runner.create_crawler(job.spider_cls)
     started, clock = datetime.now(UTC), time.monotonic()
     with archive_lock(job.db_path):
-        last_good, run_id = job.begin(crawler)
+        run = job.begin(crawler)
         await runner.crawl(crawler, **job.spider_args())
-        return job.end(crawler, started, time.monotonic() - clock, last_good, run_id)
+        return job.end(crawler, started, time.monotonic() - clock, run)
 
 
 def run_crawl(
@@ -177,7 +163,7 @@ def run_crawl(
     crawler.signals.connect(refresh, signal=signals.item_scraped)
     # One crawl per archive: a second one refuses at once (LockedError).
     with archive_lock(db_path), progress:
-        last_good, run_id = job.begin(crawler)
+        run = job.begin(crawler)
         process.crawl(crawler, **job.spider_args())
         process.start()
-        return job.end(crawler, started, time.monotonic() - clock, last_good, run_id)
+        return job.end(crawler, started, time.monotonic() - clock, run)

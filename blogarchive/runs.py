@@ -7,12 +7,18 @@ that distributed mode's writer and the CLI can use it without loading extraction
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from blogarchive.storage import RUNS_SCHEMA, Archive
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from blogarchive.storage import RUNS_SCHEMA, Archive, ArchiveError
 
 
 @dataclass
@@ -214,3 +220,81 @@ def record_run(
         }, run_id)  # fmt: skip
     finally:
         archive.close()
+
+
+def open_run(db_path: str, start_url: str, site: str | None) -> tuple[dict[str, Any] | None, int]:
+    """The last good run (for drift) and this run's row, made before any page is fetched:
+    if the process dies, the next run finds it 'running' and walks the whole blog."""
+    archive = Archive(db_path)
+    try:
+        last_good = archive.last_good_run(start_url)
+        return last_good, archive.start_run(start_url, site, datetime.now(UTC).isoformat(timespec="seconds"))
+    finally:
+        archive.close()
+
+
+def close_run(
+    db_path: str,
+    stats: Mapping[str, Any],
+    run: tuple[dict[str, Any] | None, int],
+    *,
+    start_url: str,
+    site: str | None,
+    full: bool,
+    failures: list[dict[str, str]],
+    started: datetime,
+    seconds: float,
+) -> CrawlSummary:
+    """The one way a crawl ends: its summary from the stats, drift against the last good run,
+    stored in the run's row (a disk that refuses the record too is said in the summary)."""
+    last_good, run_id = run
+    summary = summarize(stats, start_url, seconds, full, failures)
+    compare_with_last_good(summary, last_good)
+    try:
+        record_run(db_path, summary, started, site, run_id)
+    except (ArchiveError, sqlite3.Error, OSError) as err:
+        note = f"the run could not be recorded ({err})"
+        summary.fatal = f"{summary.fatal}; {note}" if summary.fatal else f"cannot write the archive: {note}"
+    return summary
+
+
+class RunRecord:
+    """Scrapy extension: the run's record for crawls started by `scrapy crawl` or Scrapyd.
+
+    The command line makes its own (blogarchive.crawl.CrawlJob, which sets
+    BLOGARCHIVE_RUN_ID); distributed workers replace EXTENSIONS and leave the record to
+    their writer.  Either way, one record per crawl, written by close_run.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.run: tuple[dict[str, Any] | None, int] | None = None
+        self.started = datetime.now(UTC)
+        self.clock = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunRecord:
+        settings = crawler.settings
+        if not settings.get("BLOGARCHIVE_DB") or settings.getint("BLOGARCHIVE_RUN_ID"):
+            raise NotConfigured("no archive, or the caller records the run")
+        ext = cls(crawler)
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def opened(self, spider: Spider) -> None:
+        db = self.crawler.settings.get("BLOGARCHIVE_DB")
+        self.run = open_run(db, getattr(spider, "start_url", ""), getattr(spider, "site", None))
+        # the spider compares with the run before this one (its early stop): tell it which is this
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("blogarchive/run_id", self.run[1])
+
+    def closed(self, spider: Spider) -> None:
+        if self.run is None or self.crawler.stats is None:
+            return
+        close_run(
+            self.crawler.settings.get("BLOGARCHIVE_DB"), self.crawler.stats.get_stats(), self.run,
+            start_url=getattr(spider, "start_url", ""), site=getattr(spider, "site", None),
+            full=bool(getattr(spider, "full", False)), failures=list(getattr(spider, "failures", [])),
+            started=self.started, seconds=time.monotonic() - self.clock,
+        )  # fmt: skip

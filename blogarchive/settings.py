@@ -61,6 +61,9 @@ ITEM_PIPELINES = {
     "blogarchive.pipelines.store.StorePipeline": 900,
 }
 
+# the run's record for `scrapy crawl` and Scrapyd jobs (the command line writes its own)
+EXTENSIONS = {"blogarchive.runs.RunRecord": 600}
+
 # blogarchive's own settings
 BLOGARCHIVE_DB = "data/blog.db"
 BLOGARCHIVE_BATCH_SIZE = 100

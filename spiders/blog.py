@@ -242,7 +242,9 @@ class BlogSpider(scrapy.Spider):
                 self.known = {u: k for u, k in known.items() if self.site or same_site(u, self.start_url)}
                 if not self.full:
                     self.template = archive.load_template(self.site)
-                previous = archive.previous_run(self.start_url, settings.getint("BLOGARCHIVE_RUN_ID") or None)
+                # this run's own row: from the command line's job, or the RunRecord extension
+                this_run = settings.getint("BLOGARCHIVE_RUN_ID") or self.crawler.stats.get_value("blogarchive/run_id")
+                previous = archive.previous_run(self.start_url, this_run or None)
                 # the early stop trusts the archive to hold every older post: only true after a
                 # run that finished cleanly (not killed, interrupted, capped, nor with failed pages)
                 self.may_stop_early = previous is not None and previous["status"] in ("ok", "warnings")
