@@ -23,8 +23,10 @@ test: install lint
 	bash .ci/system-deps
 	$(BIN)/pytest
 
+## lint: ruff over the tree, mypy over the library (pyproject.toml's [tool.mypy])
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache .ruff_cache *.egg-info

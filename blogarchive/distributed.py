@@ -322,7 +322,7 @@ class Writer:
         first = self.server.blpop([self.key], timeout=wait) if wait > 0 else None
         record = first[1] if first is not None else self.server.lpop(self.key)
         while record is not None:
-            self._take(json.loads(record))
+            self._take(json.loads(record))  # type: ignore[arg-type]  # redis-py's hint covers every command
             record = self.server.lpop(self.key)
         self.flush()
 

@@ -22,7 +22,7 @@ FALLBACK = "cp1252"
 def decode_page(body: bytes, content_type: str | bytes | None = None) -> str:
     """The page's text: BOM, then valid UTF-8, then the declared charset, then windows-1252."""
     bom_encoding, bom = read_bom(body)
-    if bom_encoding:
+    if bom_encoding and bom:
         return body[len(bom) :].decode(bom_encoding, errors="replace")
     try:
         return body.decode("utf-8")

@@ -48,7 +48,7 @@ _OPTIONS = Extractor(
     formatting=True,
     # The page's dates are read separately (blogarchive.evidence): trafilatura's
     # own date search reads the whole page, widgets included.
-    date_params={"extensive_search": False, "original_date": True},
+    date_params={"extensive_search": False, "original_date": True},  # type: ignore[dict-item]  # trafilatura's hint says str
 )
 _OPTIONS.min_extracted_size = 100
 _OPTIONS.min_output_size = 10
@@ -194,9 +194,10 @@ def _extract(content: HtmlElement, url: str, base: Extractor) -> Document | None
     options = copy.copy(base)  # shallow: only the per-page URL differs
     options.url = options.source = url
     try:
-        return bare_extraction(content, url=url, options=options)
+        doc = bare_extraction(content, url=url, options=options)
     except (RecursionError, ValueError, etree.LxmlError):  # absurdly nested or broken markup
         return None
+    return doc if isinstance(doc, Document) else None  # output_format="python": a Document
 
 
 def _trafilatura_claims(doc: Document) -> list[Claim]:

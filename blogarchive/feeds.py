@@ -33,7 +33,10 @@ def _moment(entry: Any, key: str) -> str | None:
     """feedparser's parsed time (UTC) as ISO 8601; feeds state times in UTC or with an offset."""
     # dict.get: feedparser's own get maps a missing updated_parsed to published_parsed, with a warning
     parsed = dict.get(entry, f"{key}_parsed")
-    return datetime(*parsed[:6], tzinfo=UTC).isoformat() if parsed else None
+    if not parsed:
+        return None
+    year, month, day, hour, minute, second = tuple(parsed)[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC).isoformat()
 
 
 def feed_claims(body: bytes, feed_url: str) -> dict[str, list[Claim]]:

@@ -36,6 +36,8 @@ _SCHEMA = re.compile(r"^https?://schema\.org/")
 _SCOPE = ('//*[contains(concat(" ", normalize-space(@class), " "), " h-entry ")'
           ' or contains(concat(" ", normalize-space(@class), " "), " hentry ")]'
           '|//article|//*[@itemtype and contains(@itemtype, "Posting")]|//main')  # fmt: skip
+# The field a link to one of the blog's archives names.
+_ARCHIVE_FIELDS = {"tag": "tags", "category": "categories", "author": "author"}
 _UPDATED_LABEL = re.compile(r"\b(updated|modified|edited|revised)\b", re.I)
 _TITLE_MAX = 300  # a microformat's implied name can be a whole entry's text
 
@@ -98,8 +100,7 @@ def _rdfa_objects(items: list[dict]) -> list[dict]:
 
 def _is_own(obj: dict, page: str) -> bool:
     """True when a schema.org object names this page as its URL (or names none)."""
-    named = [_text(obj.get(key)) for key in ("url", "@id", "mainEntityOfPage")]
-    named = [n for n in named if n and n.startswith("http")]
+    named = [n for key in ("url", "@id", "mainEntityOfPage") if (n := _text(obj.get(key))) and n.startswith("http")]
     return not named or any(canonical_url(n.split("#")[0]) == page for n in named)
 
 
@@ -215,13 +216,13 @@ def _markup_claims(scope: HtmlElement, style: DateStyle, page_title: str) -> Ite
         text = " ".join(a.text_content().split())
         rel = (a.get("rel") or "").split()
         # the archive a link leads to says what it names (WordPress marks categories rel=tag too)
-        kind = {"tag": "tags", "category": "categories", "author": "author"}.get(archive_kind(a.get("href", "")) or "")
-        if kind is None and "tag" in rel:
-            kind = "tags"
-        elif kind is None and "author" in rel:
-            kind = "author"
-        if kind and text and len(text) < 100:
-            yield Claim(kind, "markup", text, text)
+        named = _ARCHIVE_FIELDS.get(archive_kind(a.get("href", "")) or "")
+        if named is None and "tag" in rel:
+            named = "tags"
+        elif named is None and "author" in rel:
+            named = "author"
+        if named and text and len(text) < 100:
+            yield Claim(named, "markup", text, text)
 
 
 def _scope(tree: HtmlElement) -> HtmlElement | None:

@@ -32,7 +32,7 @@ def _addresses(host: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return ()  # the download will fail on its own and be counted
-    return tuple(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos)
+    return tuple(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos)
 
 
 def is_internal(host: str) -> bool:

@@ -146,7 +146,7 @@ class Archive:
         try:
             self.db = Database(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
             tables = set(self.db.table_names())
-            columns = set(self.db["posts"].columns_dict) if "posts" in tables else set()
+            columns = set(self.db.table("posts").columns_dict) if "posts" in tables else set()
         except (sqlite3.DatabaseError, OSError) as err:
             raise ArchiveError(f"cannot open archive {path}: {err}") from err
         if "posts" not in tables:
@@ -156,25 +156,25 @@ class Archive:
 
     def _ensure_schema(self) -> None:
         self.db.enable_wal()  # readers (export, status) never block a nightly crawl
-        posts = self.db["posts"]
+        posts = self.db.table("posts")
         posts.create(POSTS_SCHEMA, pk="url", if_not_exists=True)
         # archives made by earlier versions gain the newer columns
         posts.add_missing_columns([{name: typ() for name, typ in POSTS_SCHEMA.items()}])
-        self.db["revisions"].create(
+        self.db.table("revisions").create(
             {"id": int, "url": str, "replaced_at": str, "changed": str, "record": str},
             pk="id",
             if_not_exists=True,
         )
-        self.db["revisions"].create_index(["url"], if_not_exists=True)
+        self.db.table("revisions").create_index(["url"], if_not_exists=True)
         # a new URL whose content an archived post has: a renamed slug (see _renamed_from)
         posts.create_index(["content_hash"], if_not_exists=True)
-        self.db["runs"].create(RUNS_SCHEMA, pk="id", if_not_exists=True)
-        self.db["runs"].add_missing_columns([{name: typ() for name, typ in RUNS_SCHEMA.items()}])
-        self.db["template"].create({"key": str, "count": int}, pk="key", if_not_exists=True)
+        self.db.table("runs").create(RUNS_SCHEMA, pk="id", if_not_exists=True)
+        self.db.table("runs").add_missing_columns([{name: typ() for name, typ in RUNS_SCHEMA.items()}])
+        self.db.table("template").create({"key": str, "count": int}, pk="key", if_not_exists=True)
         # changes held back until a later crawl confirms them (or `blogarchive accept`)
-        self.db["held"].create(HELD_SCHEMA, pk="url", if_not_exists=True)
+        self.db.table("held").create(HELD_SCHEMA, pk="url", if_not_exists=True)
         # downloaded images and PDFs: original URL → content-addressed path under the assets folder
-        self.db["assets"].create(
+        self.db.table("assets").create(
             {"url": str, "path": str, "checksum": str, "post_url": str, "stored_at": str}, pk="url", if_not_exists=True
         )
         # a no-op when the index and its triggers already exist
@@ -212,7 +212,7 @@ class Archive:
     def posts(self, include_removed: bool = True) -> Iterator[dict[str, Any]]:
         """Every post, newest first, with list fields decoded."""
         where = None if include_removed else "removed_at is null or removed_at = ''"
-        for row in self.db["posts"].rows_where(where, order_by="published desc, url"):
+        for row in self.db.table("posts").rows_where(where, order_by="published desc, url"):
             row.update(_decoded(row))
             yield row
 
@@ -239,7 +239,7 @@ class Archive:
         return next(self.db.query(sql + " order by id desc limit 1", args), None)
 
     def count(self) -> int:
-        return self.db["posts"].count
+        return self.db.table("posts").count
 
     # --- writing ----------------------------------------------------------------
 
@@ -311,7 +311,7 @@ class Archive:
             # a held change seen again by a later crawl is the site's real content now,
             # unless this crawl too serves it for other posts (a maintenance page)
             confirmed = held is not None and held["content_hash"] == rec["content_hash"]
-            confirmed = confirmed and held["session"] != self.session and not twin
+            confirmed = confirmed and held is not None and held["session"] != self.session and not twin
             reasons = [] if confirmed else suspicions(old, rec, twin)
             if reasons:
                 counts["held"] += 1
@@ -327,13 +327,13 @@ class Archive:
             revisions.append(_revision(old, rec, now))
             writes.append({**rec, "first_seen": old["first_seen"]})
         if revisions:
-            self.db["revisions"].insert_all(revisions)
+            self.db.table("revisions").insert_all(revisions)
         if writes:
             # every column given: a full record replaces the row, it never leaves a column to chance
-            self.db["posts"].upsert_all([{c: row.get(c) for c in POSTS_SCHEMA} for row in writes], pk="url")
+            self.db.table("posts").upsert_all([{c: row.get(c) for c in POSTS_SCHEMA} for row in writes], pk="url")
         self._mark_seen(seen)
         if holds:
-            self.db["held"].upsert_all(holds, pk="url")
+            self.db.table("held").upsert_all(holds, pk="url")
         if released:
             self.db.execute(f"delete from held where url in ({','.join('?' * len(released))})", released)
         assets = [
@@ -348,7 +348,7 @@ class Archive:
             for a in rec.get("assets") or []
         ]
         if assets:
-            self.db["assets"].upsert_all(assets, pk="url")
+            self.db.table("assets").upsert_all(assets, pk="url")
         return counts
 
     def _renamed_from(self, rec: dict[str, Any]) -> list[str]:
@@ -430,9 +430,9 @@ class Archive:
                 old = next(self.db.query("select * from posts where url = ?", [held["url"]]), None)
                 rec = json.loads(held["record"])
                 if old is not None:
-                    self.db["revisions"].insert(_revision(old, rec, now))
+                    self.db.table("revisions").insert(_revision(old, rec, now))
                     rec = {**rec, "first_seen": old["first_seen"], "last_seen": old["last_seen"]}
-                    self.db["posts"].upsert({c: rec.get(c) for c in POSTS_SCHEMA}, pk="url")
+                    self.db.table("posts").upsert({c: rec.get(c) for c in POSTS_SCHEMA}, pk="url")
                     applied += 1
                 self.db.execute("delete from held where url = ?", [held["url"]])
         return applied
@@ -476,7 +476,7 @@ class Archive:
                 aliases = set(json.loads(row["aliases"] or "[]"))
                 if old not in aliases:
                     aliases.add(old)
-                    self.db["posts"].update(target, {"aliases": sorted(aliases)})
+                    self.db.table("posts").update(target, {"aliases": sorted(aliases)})
                     counts["aliases_added"] += 1
                 counts["moved"] += self._mark_moved([old], target, now)
         return +counts
@@ -501,7 +501,7 @@ class Archive:
                 if not row["published"] and chosen is not None:
                     update |= {"published": chosen.value, "date_source": chosen.source, "published_raw": chosen.raw}
                     update["content_hash"] = content_hash({**row, **update, **_decoded(row)})
-                self.db["posts"].update(url, update)
+                self.db.table("posts").update(url, update)
         sql = "select count(*) from posts where date_conflicts is not null and date_conflicts not in ('', '[]')"
         return self.db.execute(sql).fetchone()[0]
 
@@ -520,7 +520,7 @@ class Archive:
         return cursor.rowcount
 
     def known_assets(self) -> dict[str, dict[str, Any]]:
-        return {row["url"]: {"path": row["path"], "checksum": row["checksum"]} for row in self.db["assets"].rows}
+        return {row["url"]: {"path": row["path"], "checksum": row["checksum"]} for row in self.db.table("assets").rows}
 
     @staticmethod
     def _template_rows(site: str | None) -> tuple[str, list[str], str]:
@@ -544,12 +544,12 @@ class Archive:
         with self.db.atomic():
             self.db.execute(f"delete from template where {where}", args)
             rows = [{"key": prefix + k, "count": v} for k, v in counts.items()]
-            self.db["template"].insert_all([*rows, {"key": prefix + _PAGES_KEY, "count": pages}])
+            self.db.table("template").insert_all([*rows, {"key": prefix + _PAGES_KEY, "count": pages}])
 
     def start_run(self, start_url: str, site: str | None, started: str) -> int:
         """A run's row while it runs: one that stays 'running' died (SIGKILL, power cut)."""
         row = {"started": started, "start_url": start_url, "status": "running", "complete": 0, "site": site}
-        return self.db["runs"].insert(row).last_pk
+        return int(self.db.table("runs").insert(row).last_pk or 0)
 
     def previous_run(self, start_url: str, before: int | None = None) -> dict[str, Any] | None:
         """The latest run of the blog at *start_url* (before run *before*, when given)."""
@@ -559,9 +559,9 @@ class Archive:
     def record_run(self, run: dict[str, Any], run_id: int | None = None) -> int:
         """Store one crawl run's summary (in the row start_run made, when given); return its id."""
         if run_id is not None:
-            self.db["runs"].update(run_id, run)
+            self.db.table("runs").update(run_id, run)
             return run_id
-        return self.db["runs"].insert(run, alter=True).last_pk
+        return int(self.db.table("runs").insert(run, alter=True).last_pk or 0)
 
     def close(self) -> None:
         self.db.close()

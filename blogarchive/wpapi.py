@@ -69,9 +69,9 @@ def _post_claims(post: dict[str, Any]) -> list[Claim]:
             claims.append(Claim("author", "api", name, name))
     for terms in embedded.get("wp:term") or []:
         for term in terms if isinstance(terms, list) else []:
-            kind = {"category": "categories", "post_tag": "tags"}.get(term.get("taxonomy"))
-            if kind and (name := html.unescape(str(term.get("name") or "")).strip()):
-                claims.append(Claim(kind, "api", name, name))
+            field = {"category": "categories", "post_tag": "tags"}.get(str(term.get("taxonomy")))
+            if field and (name := html.unescape(str(term.get("name") or "")).strip()):
+                claims.append(Claim(field, "api", name, name))
     return claims
 
 

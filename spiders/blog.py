@@ -327,9 +327,10 @@ class BlogSpider(scrapy.Spider):
         """Phase 2: robots.txt, the default sitemap, the feeds seen in phase 1."""
         parts = urlsplit(self.start_url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        quiet = {"errback": self.on_discovery_error}
-        yield Request(f"{origin}/robots.txt", callback=self.parse_robots, meta={"dont_obey_robotstxt": True}, **quiet)
-        yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, **quiet)
+        quiet = self.on_discovery_error
+        yield Request(f"{origin}/robots.txt", callback=self.parse_robots, errback=quiet,
+                      meta={"dont_obey_robotstxt": True})  # fmt: skip
+        yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=quiet)
         for feed in sorted(self.feeds - self.feeds_read):
             self.feeds_read.add(feed)
             yield self._evidence(feed, self.parse_feed, page=1)
@@ -533,7 +534,8 @@ class BlogSpider(scrapy.Spider):
             if followable(entry.url) and (day := style.read(entry.date_text)):
                 claim = Claim("published", "widget", day, entry.date_text)
                 self.widget_claims.setdefault(canonical_url(entry.url), []).append(claim)
-        extra = [Claim("modified", "sitemap", lastmod, fetch.lastmod)] if (lastmod := style.read(fetch.lastmod)) else []
+        lastmod = style.read(fetch.lastmod)
+        extra = [Claim("modified", "sitemap", lastmod, fetch.lastmod or "")] if lastmod else []
         declared = facts.canonical
         for key in dict.fromkeys(canonical_url(u) for u in (url, declared) if u and followable(u)):
             extra += self.site_claims.get(key, [])
