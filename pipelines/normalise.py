@@ -1,4 +1,5 @@
-"""Tidy a post's fields: whitespace, dates to ISO 8601, absolute image URLs."""
+"""Tidy a post's fields: whitespace, absolute image URLs.  Dates are decided once, from the
+claims (blogarchive.evidence.decide, in merge), never here."""
 
 from __future__ import annotations
 
@@ -6,9 +7,6 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
-from scrapy.crawler import Crawler
-
-from blogarchive.dates import find_date_in
 from blogarchive.items import PostItem
 
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -27,8 +25,8 @@ def _tidy_block(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines))
 
 
-def normalise(item: PostItem, languages: tuple[str, ...] = ("en",), date_order: str | None = None) -> PostItem:
-    """Return *item* with its fields normalised in place (dates read in the site's languages and order)."""
+def normalise(item: PostItem) -> PostItem:
+    """Return *item* with its fields normalised in place."""
     item.title = _one_line(item.title)
     item.author = _one_line(item.author)
     item.excerpt = _one_line(item.excerpt)
@@ -42,26 +40,13 @@ def normalise(item: PostItem, languages: tuple[str, ...] = ("en",), date_order: 
         url = urljoin(item.url, image["url"])
         images.setdefault(url, {"url": url, "alt": _one_line(image.get("alt")) or ""})
     item.images = list(images.values())
-    if item.published is None and item.published_raw:
-        item.published = find_date_in(item.published_raw, languages, date_order)
-        item.date_source = "listing" if item.published else None
     return item
 
 
 class NormalisePipeline:
-    """Scrapy pipeline around normalise(), with the date style of the spider's site profile."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
-        return cls(crawler)
+    """Scrapy pipeline around normalise()."""
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PostItem):
             return item  # 304 and 404 notices carry no fields to tidy
-        profile = getattr(self.crawler.spider, "profile", None)
-        if profile is None:
-            return normalise(item)
-        return normalise(item, profile.languages, profile.date_order)
+        return normalise(item)

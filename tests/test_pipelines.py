@@ -7,7 +7,10 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from blogarchive.extract import parse_post
 from blogarchive.items import PostItem
+from blogarchive.listing import Card
+from blogarchive.merge import merge
 from blogarchive.pipelines.canonical import CanonicalURLPipeline
 from blogarchive.pipelines.dedupe import DedupePipeline
 from blogarchive.pipelines.normalise import normalise
@@ -20,16 +23,23 @@ def _item(url: str = "https://clinic.example/post", **fields: object) -> PostIte
     return PostItem(url=url, **{**base, **fields})
 
 
-def test_normalise_dates_from_the_listing_keep_the_raw_text() -> None:
+def test_normalise_tidies_text_and_never_decides_a_date() -> None:
     item = normalise(_item(published_raw="  February 5,\n 2026 ", title="  Two   spaces \n"))
-    assert (item.published, item.published_raw, item.date_source) == ("2026-02-05", "February 5, 2026", "listing")
-    assert item.title == "Two spaces"
-
-
-def test_normalise_keeps_a_page_date_and_never_invents_one() -> None:
+    assert (item.published, item.published_raw, item.title) == (None, "February 5, 2026", "Two spaces")
     item = _item(published="2024-03-07", date_source="page", published_raw="May 1, 2025")
     assert normalise(item).published == "2024-03-07"
-    assert normalise(_item(published_raw="Read more")).published is None
+
+
+def test_a_card_date_is_decided_in_merge_from_its_claim() -> None:
+    body = "".join(f"<p>Paragraph {n} of a post without a date of its own, at some length.</p>" for n in range(5))
+    article = parse_post(f"<html><body><article><h1>A post</h1>{body}</article></body></html>", "https://b.example/p")
+    assert article is not None
+    item = merge(article, Card("https://b.example/p", "A post", "Posted on February 5, 2026", None), None)
+    assert (item.published, item.date_source, item.published_raw) == (
+        "2026-02-05",
+        "listing",
+        "Posted on February 5, 2026",
+    )
 
 
 def test_normalise_tidies_lists_and_images() -> None:
