@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -367,25 +368,46 @@ def export(
 
 
 def _write_file(output: str, write: Callable[[Any], int], encoding: str = "utf-8", binary: bool = False) -> int:
-    """Write to stdout, or to a temporary file renamed over *output* once complete
-    (a failed export never leaves half a file where the last good one was)."""
+    """Write an export where the user said, respecting what is there: stdout for "-"; a
+    device or FIFO (/dev/null, a pipe) is written to, never replaced; a regular file, or
+    one behind a symlink, is replaced at once by a complete temporary file (a failed
+    export never leaves half a file where the last good one was), keeping its mode; a
+    new file gets the mode the umask gives."""
     if output == "-":
         return write(sys.stdout.buffer if binary else sys.stdout)
     path = Path(output)
+
+    def opened(target: Path | int) -> Any:
+        # newline="" lets the csv module write its own line endings
+        return open(target, "wb") if binary else open(target, "w", encoding=encoding, newline="")
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        if path.is_dir():
+            raise Fatal(f"cannot write {output}: it is a folder")
+        if path.exists() and not path.is_file():
+            with opened(path) as out:  # a character device, a FIFO, /proc/self/fd/1
+                return write(out)
+        target = path.resolve() if path.is_symlink() else path  # the link stays, its file is replaced
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
+        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
         try:
-            # newline="" lets the csv module write its own line endings
-            with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding=encoding, newline="") as out:
+            os.fchmod(handle, mode)
+            with opened(handle) as out:
                 count = write(out)
-            os.replace(temp, path)
+            os.replace(temp, target)
         finally:
             if os.path.exists(temp):
                 os.unlink(temp)
     except OSError as err:
         raise Fatal(f"cannot write {output}: {err.strerror or err}") from err
     return count
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @main.command()
