@@ -10,6 +10,10 @@ from urllib.parse import unquote, urlsplit
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 MAX_SLUG = 80
+# Names Windows reserves for devices, with any extension: an archive copied there would break.
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
+)
 
 
 class ExportError(Exception):
@@ -17,9 +21,11 @@ class ExportError(Exception):
 
 
 def slugify(text: str) -> str:
-    """Lower-case ASCII words joined by hyphens; '' when nothing is left."""
+    """Lower-case ASCII words joined by hyphens; '' when nothing is left; never a name
+    Windows reserves (con, aux, nul, com1...: "con" becomes "con-post")."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:MAX_SLUG].strip("-")
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:MAX_SLUG].strip("-")
+    return f"{slug}-post" if slug in WINDOWS_RESERVED else slug
 
 
 def post_slug(url: str, title: str | None = None) -> str:

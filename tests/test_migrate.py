@@ -17,7 +17,7 @@ import yaml
 
 from blogarchive.export import write_export
 from blogarchive.export_wxr import NS
-from blogarchive.paths import ExportError, inside, post_slug
+from blogarchive.paths import WINDOWS_RESERVED, ExportError, inside, post_slug
 from blogarchive.storage import Archive
 from tests.helpers import archived_posts, run_cli
 
@@ -225,6 +225,14 @@ def test_file_names_never_leave_the_output_folder(tmp_path: Path) -> None:
         inside(tmp_path, "..", "escape.md")
     with pytest.raises(ExportError):
         inside(tmp_path, "/etc/passwd")
+
+
+def test_file_names_are_never_names_windows_reserves() -> None:
+    for url in ("https://b.example/con", "https://b.example/AUX.html", "https://b.example/nul/", "https://b.example/com1"):
+        slug = post_slug(url)
+        assert slug.split(".")[0] not in WINDOWS_RESERVED and slug.endswith("-post"), slug
+    assert post_slug("https://b.example/", "Con") == "con-post"
+    assert post_slug("https://b.example/console") == "console"
 
 
 HOSTILE = {
