@@ -296,7 +296,8 @@ def _iso_day(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
 
 @main.command(help=EXPORT_HELP)
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive to read.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True, help="See above.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False), default="jsonl",
+              show_default=True, help="See above.")  # fmt: skip
 @click.option("-o", "--output", default="-", show_default=True, help="File or folder to write; - for stdout.")
 @click.option("--since", callback=_iso_day, help="Only posts published on or after this date (YYYY-MM-DD).")
 @click.option("--until", callback=_iso_day, help="Only posts published on or before this date (YYYY-MM-DD).")
@@ -326,6 +327,8 @@ def export(
         chosen = parse_fields(fields)
     except ValueError as err:
         raise Fatal(str(err)) from err
+    if since and until and since > until:
+        raise Fatal(f"--since {since} is after --until {until}: no post could match")
     selection = Selection(since=since, until=until, include_removed=include_removed, fields=chosen)
     archive = _open_archive(db)
     try:

@@ -7,6 +7,7 @@ whose wp:attachment_url the importer downloads.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, BinaryIO
@@ -27,25 +28,40 @@ NS = {
 _NO_DATE = "0000-00-00 00:00:00"  # the importer then derives GMT from the site's time zone
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _q(prefix: str, name: str) -> str:
     return f"{{{NS[prefix]}}}{name}"
 
 
 def _text(parent: etree._Element, tag: str, value: Any, cdata: bool = False) -> etree._Element:
     el = etree.SubElement(parent, tag)
-    value = "" if value is None else str(value)
+    # XML 1.0 has no place for control characters: an archive may hold them (a page's bytes)
+    value = _CONTROL.sub("", "" if value is None else str(value))
     # CDATA as WordPress writes it, unless the text itself holds the CDATA end marker
     el.text = etree.CDATA(value) if cdata and "]]>" not in value else value
     return el
+
+
+def _stamp(moment: datetime) -> str:
+    """WordPress's "YYYY-MM-DD HH:MM:SS" (isoformat: strftime writes year 1 as "1" on Linux)."""
+    return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
 
 
 def wp_dates(published: str | None) -> tuple[str, str, datetime | None]:
     """(post_date, post_date_gmt, moment) as WordPress stores them."""
     if not published:
         return _NO_DATE, _NO_DATE, None
-    moment = datetime.fromisoformat(published)
-    local = moment.strftime("%Y-%m-%d %H:%M:%S")
-    gmt = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment.tzinfo else _NO_DATE
+    try:
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return _NO_DATE, _NO_DATE, None
+    local = _stamp(moment)
+    try:
+        gmt = _stamp(moment.astimezone(UTC)) if moment.tzinfo else _NO_DATE
+    except OverflowError:  # at the calendar's edges (0001-01-01T00:30+05:00): no GMT twin
+        return local, _NO_DATE, None
     return local, gmt, moment
 
 

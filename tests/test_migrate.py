@@ -271,3 +271,28 @@ def test_every_value_is_escaped_for_its_format(tmp_path: Path) -> None:
     assert lxml.html.fromstring(page).findtext(".//h1") == HOSTILE["title"]
     index = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
     assert index.count("<script>") == 1  # the search script, and no title's
+
+
+def test_wxr_takes_dates_at_the_calendars_edges_and_control_characters(tmp_path: Path) -> None:
+    from blogarchive.export_wxr import write_wxr
+
+    posts = [
+        {**HOSTILE, "url": "https://b.example/early", "published": "0001-01-01T00:30:00+05:00"},
+        {**HOSTILE, "url": "https://b.example/late", "published": "9999-12-31T23:30:00-05:00"},
+        {**HOSTILE, "url": "https://b.example/ctrl", "title": "Bell\x07 and\x0b tab", "body_html": "<p>a\x01b</p>"},
+    ]
+    with (tmp_path / "x.xml").open("wb") as out:
+        assert write_wxr(posts, out) == 3
+    items = lxml.etree.parse(str(tmp_path / "x.xml")).getroot().findall("channel/item")
+    assert [i.findtext(_wp("wp", "post_date")) for i in items[:2]] == ["0001-01-01 00:30:00", "9999-12-31 23:30:00"]
+    assert items[2].findtext("title") == "Bell and tab"
+
+
+def test_export_options_checked_in_one_line(archive_db, tmp_path: Path) -> None:
+    db, _assets = archive_db
+    result = run_cli("export", "--db", str(db), "--format", "CSV", "--output", str(tmp_path / "p.csv"))
+    assert result.returncode == 0 and (tmp_path / "p.csv").exists(), result.stderr
+    result = run_cli("export", "--db", str(db), "--since", "2026-02-01", "--until", "2026-01-01",
+                     "--output", str(tmp_path / "none.jsonl"))  # fmt: skip
+    assert result.returncode == 2 and "is after --until" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "none.jsonl").exists()
