@@ -51,7 +51,24 @@ def _open_archive(db: str, readonly: bool = True) -> Archive:
         raise Fatal(str(err)) from err
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineGroup(click.Group):
+    """Click's usage errors (three lines: Usage, Try, Error) as the tool's own: one line, exit 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:
+            raise Fatal(f"{err.format_message()} (blogarchive --help)") from err
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as err:
+            name = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
+            raise Fatal(f"{err.format_message()} (blogarchive{name} --help)") from err
+
+
+@click.group(cls=_OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="blogarchive")
 def main() -> None:
     """Crawl a blog, extract every post, keep a versioned SQLite archive, export it."""

@@ -88,3 +88,11 @@ def test_demo_runs_offline_and_checks_itself(tmp_path: Path) -> None:
     assert "45/45 bundled posts archived with the right title and date" in result.stderr.replace("\n", " ")
     assert len(json.loads((out / "posts.json").read_text())) == 45
     assert (out / "posts.csv").exists() and (out / "blog.db").exists()
+
+
+def test_click_usage_errors_are_one_line_like_every_other_error() -> None:
+    for args in (("crawll",), ("export", "--format", "xml"), ("crawl", "--max-pages", "x"), ("status", "-n", "0")):
+        result = run_cli(*args)
+        assert result.returncode == 2, args
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("blogarchive: error: "), (args, result.stderr)
