@@ -36,10 +36,17 @@ def _addresses(host: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def is_internal(host: str) -> bool:
-    """True when *host* is, or resolves to, a loopback, private, link-local or reserved address."""
+    """True when *host* is, or resolves to, an address that is not global: loopback, private,
+    link-local, reserved, shared (100.64.0.0/10, where cloud metadata services sit), and the
+    same behind IPv4-mapped IPv6 (::ffff:10.0.0.1)."""
     if host.lower() == "localhost" or host.lower().endswith(".localhost"):
         return True
-    return any(a.is_loopback or a.is_private or a.is_link_local or a.is_reserved for a in _addresses(host))
+    return any(not _unmapped(a).is_global for a in _addresses(host))
+
+
+def _unmapped(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return mapped or address
 
 
 class SafetyMiddleware:

@@ -43,3 +43,12 @@ def test_followable_refuses_links_no_request_can_be_made_of() -> None:
     for bad in ("http://127.0.0.1:99999/x", "http://[::1/y", "http://exa mple.test/x", "http://host:abc/",
                 "mailto:someone@example.com", "javascript:void(0)", "http:///nohost"):  # fmt: skip
         assert not followable(bad), bad
+
+
+def test_every_non_global_address_is_internal() -> None:
+    from blogarchive.safety import is_internal
+
+    internal = ["127.0.0.1", "10.0.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "100.100.100.200", "::1",
+                "fc00::1", "fe80::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1", "192.0.2.1", "localhost"]  # fmt: skip
+    assert [h for h in internal if not is_internal(h)] == []
+    assert [h for h in ("8.8.8.8", "2001:4860:4860::8888", "::ffff:8.8.8.8") if is_internal(h)] == []
