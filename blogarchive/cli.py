@@ -510,8 +510,10 @@ def accept(urls: tuple[str, ...], db: str, accept_all: bool) -> None:
 def history(url: str, db: str) -> None:
     """List the versions of the post at URL (or one of its aliases) and diff their bodies."""
     from blogarchive.history import render_history
-    from blogarchive.urls import canonical_url
+    from blogarchive.urls import canonical_url, followable
 
+    if not followable(url):
+        raise Fatal(f"not an http(s) URL: {url!r}")
     archive = _open_archive(db)
     try:
         post = archive.find(canonical_url(url)) or archive.find(url)

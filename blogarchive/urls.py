@@ -53,13 +53,22 @@ def canonical_url(url: str) -> str:
 def check_start_url(url: str) -> str:
     """Validate a user-given start URL; return it stripped or raise BadURLError."""
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as err:  # "http://[::1": an unclosed IPv6 bracket
+        raise BadURLError(f"not a valid URL ({err}): {url!r}") from err
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadURLError(f"not an http(s) URL: {url!r}")
     try:
         parts.port  # noqa: B018 (raises on a malformed port)
     except ValueError as err:
         raise BadURLError(f"bad port in URL: {url!r}") from err
+    host = parts.hostname
+    if any(c.isspace() for c in host) or len(host) > 253 or any(len(label) > 63 for label in host.split(".")):
+        raise BadURLError(f"not a valid host name: {host!r}")
+    if parts.username or parts.password:
+        # sent to every page and kept in the archive: never in a URL
+        raise BadURLError(f"a start URL with a user name or password: remove them from {parts.hostname}'s URL")
     return url
 
 

@@ -96,3 +96,17 @@ def test_click_usage_errors_are_one_line_like_every_other_error() -> None:
         assert result.returncode == 2, args
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("blogarchive: error: "), (args, result.stderr)
+
+
+BAD_URLS = ["http://[::1", "http://exa mple.test/blog", "http://" + "a" * 300 + ".test/", "http://user:pw@127.0.0.1:9/"]
+
+
+def test_bad_start_urls_are_one_line_before_any_crawl(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    for url in BAD_URLS:
+        result = run_cli("crawl", url, "--db", str(db), "--quiet")
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("blogarchive: error: "), url
+    assert not db.exists()  # refused before the archive was made
+    result = run_cli("history", "http://[::1", "--db", str(db))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
