@@ -10,9 +10,9 @@ BOT_NAME = "blogarchive"
 SPIDER_MODULES = ["blogarchive.spiders"]
 NEWSPIDER_MODULE = "blogarchive.spiders"
 
-# Names the tool and where to read about it; set your own contact with -s USER_AGENT=...
-HOMEPAGE = "https://pypi.org/project/blogarchive/"
-USER_AGENT = f"blogarchive/{__version__} (+{HOMEPAGE}; blog archiving crawler, obeys robots.txt)"
+# Names the tool and its version only: no address that may not exist.  An operator names a
+# contact with `-s USER_AGENT="blogarchive/0.1 (+mailto:you@example.org)"` (README: Politeness).
+USER_AGENT = f"blogarchive/{__version__} (blog archiving crawler; obeys robots.txt)"
 ROBOTSTXT_OBEY = True
 
 # Politeness: one site, a few requests at a time, adapting to its response times.
