@@ -39,7 +39,6 @@ _ORDER: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # a profile's CSS selectors are the user's word: above everything
 ORDER = {kind: ("profile", *sources) for kind, sources in _ORDER.items()}
-PUBLISHED_ORDER, MODIFIED_ORDER = ORDER["published"], ORDER["modified"]
 LIST_FIELDS = ("tags", "categories")
 
 

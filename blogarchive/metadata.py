@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -316,8 +316,3 @@ def _extract(html: str, url: str, syntax: str) -> list[dict]:
     except (ValueError, TypeError, RecursionError) as err:
         log.debug("%s unreadable on %s: %s", syntax, url, err)
         return []
-
-
-def values(claims: Iterable[Claim], kind: str, source: str) -> list[str]:
-    """The values of *kind* one source states, in order, once each."""
-    return list(dict.fromkeys(c.value for c in claims if c.kind == kind and c.source == source))

@@ -331,9 +331,7 @@ class BlogSpider(scrapy.Spider):
         yield Request(f"{origin}/robots.txt", callback=self.parse_robots, errback=quiet,
                       meta={"dont_obey_robotstxt": True})  # fmt: skip
         yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=quiet)
-        for feed in sorted(self.feeds - self.feeds_read):
-            self.feeds_read.add(feed)
-            yield self._evidence(feed, self.parse_feed, page=1)
+        yield from self._unread_feeds(self.feeds)
         for url in self._unvisited(self.feed_links):
             yield self._page(url, "feed")
         # links inside posts (old slugs that now redirect, posts no index lists)
@@ -447,11 +445,15 @@ class BlogSpider(scrapy.Spider):
     def _evidence_requests(self, facts: PageFacts) -> Iterator[Request]:
         """The start page's feeds and WordPress API, asked first: what they say of each post
         (excerpt, author, dates) is merged with its page."""
-        for feed in sorted(set(facts.feeds) - self.feeds_read):
-            self.feeds_read.add(feed)
-            yield self._evidence(feed, self.parse_feed, page=1)
+        yield from self._unread_feeds(set(facts.feeds))
         if facts.api_root and same_site(facts.api_root, self.start_url):
             yield self._evidence(posts_url(facts.api_root, 1), self.parse_api, root=facts.api_root, page=1)
+
+    def _unread_feeds(self, feeds: set[str]) -> Iterator[Request]:
+        """The first page of each feed not read yet (each is read once a crawl)."""
+        for feed in sorted(feeds - self.feeds_read):
+            self.feeds_read.add(feed)
+            yield self._evidence(feed, self.parse_feed, page=1)
 
     def _evidence(self, url: str, callback: Any, **kwargs: Any) -> Request:
         self.evidence_open += 1
