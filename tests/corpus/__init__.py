@@ -15,7 +15,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.corpus.content import CorpusPost
@@ -43,8 +43,6 @@ class Blog:
     start_url: str
     posts: list[Truth]
     renders: frozenset[str]
-    # pages the crawl may find that are not posts (tag archives, author pages...): never archived
-    not_posts: list[str] = field(default_factory=list)
 
 
 class MissingError(Exception):
@@ -72,8 +70,15 @@ def _builders() -> dict[str, Callable[[Path], AbstractContextManager[Blog]]]:
     }
 
 
-BLOGS = ("pelican-notmyidea", "pelican-simple", "wordpress-twentytwentythree", "jekyll-minima", "docusaurus-classic",
-         "nikola-bootblog4", "hexo-landscape")
+BLOGS = (
+    "pelican-notmyidea",
+    "pelican-simple",
+    "wordpress-twentytwentythree",
+    "jekyll-minima",
+    "docusaurus-classic",
+    "nikola-bootblog4",
+    "hexo-landscape",
+)
 
 
 def open_blog(name: str, work: Path) -> AbstractContextManager[Blog]:

@@ -23,9 +23,9 @@ from datetime import UTC
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.corpus import CACHE, Blog, Truth, need
+from tests.corpus import Blog, Truth, need
 from tests.corpus.content import CorpusPost, corpus_posts
-from tests.corpus.pelican import serve_folder
+from tests.corpus.serving import npm_modules, serve_folder
 
 ZONE = "Europe/Berlin"
 VERSION = "3.10.2"
@@ -51,21 +51,6 @@ module.exports = {{
   }}]],
 }};
 """
-
-
-def npm_modules(name: str, package: dict, main: str) -> Path:
-    """node_modules with *package*'s dependencies, installed from the npm registry once per
-    checkout (again when the version of *main* asked for changes)."""
-    home = CACHE / name
-    marker = home / "node_modules" / main / "package.json"
-    wanted = package["dependencies"][main]
-    if not marker.exists() or json.loads(marker.read_text())["version"] != wanted:
-        npm = need("npm")
-        home.mkdir(parents=True, exist_ok=True)
-        (home / "package.json").write_text(json.dumps(package))
-        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=home, check=True,
-                       capture_output=True)  # fmt: skip
-    return home / "node_modules"
 
 
 def _post(post: CorpusPost) -> str:

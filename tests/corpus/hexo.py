@@ -26,8 +26,7 @@ from urllib.parse import quote
 
 from tests.corpus import Blog, Truth, need
 from tests.corpus.content import CorpusPost, corpus_posts, yaml_front_matter
-from tests.corpus.docusaurus import npm_modules
-from tests.corpus.pelican import serve_folder
+from tests.corpus.serving import npm_modules, serve_folder
 
 ZONE = "Asia/Tokyo"
 PACKAGE = {
@@ -100,4 +99,3 @@ def blog(work: Path) -> Iterator[Blog]:
             posts=[Truth(f"{origin}/{p.published:%Y/%m/%d}/{quote(p.slug)}/", p) for p in posts],
             renders=frozenset({"title", "published", "excerpt", "tags"}),
         )
-

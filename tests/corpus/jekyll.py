@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from tests.corpus import Blog, Truth, need
 from tests.corpus.content import CorpusPost, corpus_posts, yaml_front_matter
-from tests.corpus.pelican import serve_folder
+from tests.corpus.serving import serve_folder
 
 ZONE = "Asia/Kolkata"
 _CONFIG = """\

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from tests.corpus import Blog, Truth
 from tests.corpus.content import CorpusPost, corpus_posts
-from tests.corpus.pelican import serve_folder
+from tests.corpus.serving import serve_folder
 
 ZONE = "America/Sao_Paulo"
 # appended to the conf.py `nikola init` writes: later assignments win

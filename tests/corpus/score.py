@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from blogarchive.urls import canonical_url
-from tests.corpus import Blog, Truth
+from tests.corpus import FIELDS, Blog, Truth
 
 _WORD = re.compile(r"\w+")
 # Text of the generators' own chrome that must never reach a body (their footers, bylines, labels).
@@ -121,7 +121,7 @@ def _score_post(row: Row, blog: Blog, truth: Truth, got: dict[str, Any]) -> None
 
 
 HEADER = (f"{'blog':<28} {'posts':>5} {'recall':>6} {'prec.':>6} {'dups':>4} "
-          + " ".join(f"{n[:8]:>8}" for n in ("title", "published", "time", "modified", "excerpt", "author", "tags"))
+          + " ".join(f"{n[:8]:>8}" for n in FIELDS)
           + f" {'body F1':>7} {'leaks':>5}")  # fmt: skip
 
 
@@ -130,6 +130,6 @@ def line(row: Row) -> str:
         value = row.rate(name)
         return f"{value:>8.0%}" if value is not None else f"{'-':>8}"
 
-    rates = " ".join(rate(n) for n in ("title", "published", "time", "modified", "excerpt", "author", "tags"))
+    rates = " ".join(rate(n) for n in FIELDS)
     return (f"{row.name:<28} {row.found:>5} {row.recall:>6.0%} {row.precision:>6.0%} {row.duplicates:>4} {rates}"
             f" {row.body_f1:>7.3f} {len(row.leaks):>5}")  # fmt: skip
