@@ -21,6 +21,7 @@ from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess, AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings
 
+from blogarchive.crawlstate import crawl_failures
 from blogarchive.lock import archive_lock
 from blogarchive.runs import CrawlSummary, close_run, open_run
 from blogarchive.spiders.blog import BlogSpider
@@ -94,7 +95,7 @@ class CrawlJob:
         """The run's summary, stored in its row (blogarchive.runs.close_run)."""
         return close_run(
             self.db_path, crawler.stats.get_stats(), run, start_url=self.url, site=self.site, full=self.full,
-            failures=list(getattr(crawler.spider, "failures", [])), started=started, seconds=seconds,
+            failures=crawl_failures(crawler), started=started, seconds=seconds,
         )  # fmt: skip
 
 

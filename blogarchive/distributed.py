@@ -43,6 +43,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
+from blogarchive.crawlstate import CrawlConfig, CrawlState, crawl_state
 from blogarchive.evidence import Claim
 from blogarchive.fingerprint import CanonicalFingerprinter
 from blogarchive.items import GoneItem, PostItem, UnchangedItem, as_record
@@ -84,16 +85,15 @@ def serialize_item(item: Any) -> str:
 
 
 class Scheduler(RedisScheduler):
-    """scrapy-redis's scheduler, except for the spider's internal requests (the `data:`
-    request that flushes the posts it holds): those stay in this worker, since another
-    worker popping them would flush its own posts, not these."""
+    """scrapy-redis's scheduler, except for replays of the pages this worker holds
+    (blogarchive.fetch.HeldPages): only this worker has their bodies, so they stay here."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.local: deque[Request] = deque()
 
     def enqueue_request(self, request: Request) -> bool:
-        if request.meta.get("blogarchive_internal"):
+        if request.meta.get("held"):
             self.local.append(request)
             return True
         return super().enqueue_request(request)
@@ -131,7 +131,8 @@ class SharedFrontier:
         return cls(crawler)
 
     def opened(self, spider: Any) -> None:
-        spider.shared_frontier = self
+        if (state := crawl_state(spider.crawler)) is not None:
+            state.frontier = self
 
     def busy(self) -> bool:
         size = self.server.scard(self.seen_key)
@@ -182,15 +183,16 @@ class ExpectedPosts:
 
     def closed(self, spider: Any) -> None:
         """What the spider learned that the archive keeps, for the writer to merge."""
-        template = getattr(spider, "template", TemplateLearner())
-        pages, counts = template.state()
+        crawl = crawl_state(spider.crawler) or CrawlState(CrawlConfig(start_url="", profile=None))
+        pages, counts = crawl.template.state()
         state = {
-            "redirects": getattr(spider, "redirects", {}),
-            "widget_claims": {u: [dataclasses.asdict(c) for c in cs] for u, cs in spider.widget_claims.items()},
+            "redirects": crawl.redirects,
+            "widget_claims": {u: [dataclasses.asdict(c) for c in cs] for u, cs in crawl.widget_claims.items()},
             "template": {"pages": pages, "counts": dict(counts)},
-            "sitemap_lastmods": getattr(spider, "sitemap_lastmods", {}),
-            "failures": getattr(spider, "failures", []),
-            "pages": spider.crawler.stats.get_value("response_received_count", 0),
+            "sitemap_lastmods": crawl.sitemap_lastmods,
+            "failures": crawl.failures,
+            "pages": spider.crawler.stats.get_value("response_received_count", 0)
+            - spider.crawler.stats.get_value("blogarchive/replayed", 0),
             "stopped_early_at": spider.crawler.stats.get_value("blogarchive/stopped_early_at"),
             "stats": {k: v for k, v in spider.crawler.stats.get_stats().items() if isinstance(v, int | float)},
         }

@@ -18,6 +18,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from blogarchive.crawlstate import CrawlConfig, crawl_failures, crawl_state
 from blogarchive.storage import RUNS_SCHEMA, Archive, ArchiveError
 
 
@@ -125,7 +126,8 @@ def summarize(
     return CrawlSummary(
         start_url=start_url,
         full=full,
-        pages=stats.get("response_received_count", 0),
+        # fetched pages: not the held pages the spider replays from memory (blogarchive.fetch)
+        pages=stats.get("response_received_count", 0) - stats.get("blogarchive/replayed", 0),
         not_modified=count("not_modified"),
         found=count("new") + count("updated") + count("unchanged") + count("kept") + count("held"),
         new=count("new"),
@@ -284,7 +286,8 @@ class RunRecord:
 
     def opened(self, spider: Spider) -> None:
         db = self.crawler.settings.get("BLOGARCHIVE_DB")
-        self.run = open_run(db, getattr(spider, "start_url", ""), getattr(spider, "site", None))
+        config = self._config()
+        self.run = open_run(db, config.start_url, config.site)
         # the spider compares with the run before this one (its early stop): tell it which is this
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("blogarchive/run_id", self.run[1])
@@ -292,9 +295,13 @@ class RunRecord:
     def closed(self, spider: Spider) -> None:
         if self.run is None or self.crawler.stats is None:
             return
+        config = self._config()
         close_run(
             self.crawler.settings.get("BLOGARCHIVE_DB"), self.crawler.stats.get_stats(), self.run,
-            start_url=getattr(spider, "start_url", ""), site=getattr(spider, "site", None),
-            full=bool(getattr(spider, "full", False)), failures=list(getattr(spider, "failures", [])),
+            start_url=config.start_url, site=config.site, full=config.full, failures=crawl_failures(self.crawler),
             started=self.started, seconds=time.monotonic() - self.clock,
         )  # fmt: skip
+
+    def _config(self) -> CrawlConfig:
+        state = crawl_state(self.crawler)
+        return state.config if state is not None else CrawlConfig(start_url="", profile=None)

@@ -18,6 +18,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
+from blogarchive.crawlstate import crawl_state
+
 _SCHEMES = {"http", "https"}
 
 
@@ -62,13 +64,12 @@ class SafetyMiddleware:
 
     def _start_is_internal(self, spider: Spider | None) -> bool:
         if self._internal_start is None:
-            start = getattr(spider, "start_url", "") or ""
+            state = crawl_state(self.crawler)
+            start = state.config.start_url if state is not None else getattr(spider, "start_url", "") or ""
             self._internal_start = is_internal(urlsplit(start).hostname or "")
         return self._internal_start
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        if request.meta.get("blogarchive_internal"):
-            return  # the spider's own data: request (flushing held pages)
         parts = urlsplit(request.url)
         if parts.scheme not in _SCHEMES:
             self._refuse(request, f"scheme {parts.scheme or '(none)'} is never fetched")

@@ -45,9 +45,14 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # pages the spider holds are answered from memory, before anything would fetch them
+    "blogarchive.fetch.HeldPages": 10,
+    # a nightly run's requests for known posts are conditional
+    "blogarchive.fetch.KnownPosts": 20,
     # before everything else, so that redirected requests are checked too
     "blogarchive.safety.SafetyMiddleware": 50,
 }
+
 
 # One fetch per page however its links spell it (tracking parameters, slashes, fragments).
 REQUEST_FINGERPRINTER_CLASS = "blogarchive.fingerprint.CanonicalFingerprinter"

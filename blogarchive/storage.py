@@ -566,6 +566,12 @@ class Archive:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 def suspicions(old: dict[str, Any], new: dict[str, Any], twin: bool) -> list[str]:
     """Why a change to an archived post looks like the site failing rather than an edit

@@ -8,6 +8,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
+from blogarchive.crawlstate import crawl_state
 from blogarchive.items import GoneItem, PostItem, UnchangedItem, as_record
 from blogarchive.lock import archive_lock
 from blogarchive.storage import Archive, Batch, utc_now
@@ -75,17 +76,18 @@ class StorePipeline:
         """What the crawl learned beyond posts: redirects, sitemap dates, widget dates, template."""
         # redirects seen during the crawl, including those whose target was
         # already fetched (the redirected request was then not repeated)
-        spider = self.crawler.spider
-        if redirects := getattr(spider, "redirects", None):
-            for key, value in archive.add_aliases(redirects).items():
+        state = crawl_state(self.crawler)
+        if state is None:
+            return  # a spider of another project: posts only
+        if state.redirects:
+            for key, value in archive.add_aliases(state.redirects).items():
                 self.crawler.stats.set_value(f"blogarchive/{key}", value)
-        if lastmods := getattr(spider, "sitemap_lastmods", None):
-            archive.record_sitemap_lastmods(lastmods, self.opened_at)
+        if state.sitemap_lastmods:
+            archive.record_sitemap_lastmods(state.sitemap_lastmods, self.opened_at)
         # other posts' widgets dated these posts: cross-check the stored dates
-        conflicting = archive.cross_check(getattr(spider, "widget_claims", {}))
+        conflicting = archive.cross_check(state.widget_claims)
         self.crawler.stats.set_value("blogarchive/date_conflicts", conflicting)
-        if (template := getattr(spider, "template", None)) is not None:
-            archive.save_template(template, getattr(spider, "site", None))
+        archive.save_template(state.template, state.config.site)
 
     def _flush(self) -> None:
         if not len(self.batch) or self.archive is None or self.fatal is not None:

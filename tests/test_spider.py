@@ -39,7 +39,7 @@ def _collect(results: AsyncIterator[Any]) -> list[Any]:
 
 def _spider() -> ClinicSpider:
     spider = ClinicSpider.from_crawler(get_crawler(ClinicSpider), start_url=BASE + "/blog")
-    spider.template = TemplateLearner(pages=MIN_PAGES)  # learned already (of nothing): posts are not held
+    spider.state.template = TemplateLearner(pages=MIN_PAGES)  # learned already (of nothing): posts are not held
     return spider
 
 

@@ -1,0 +1,159 @@
+"""Fetching: what a response says for the next crawl, held pages, and the nightly's conditional requests.
+
+Two downloader middlewares (registered in blogarchive.settings), which see every
+request however it was scheduled (callbacks, the phases' spider_idle handler):
+
+- `KnownPosts`: a page request for a post the archive holds is asked for with
+  If-None-Match / If-Modified-Since (unless the run is --full or the post was
+  removed), takes 304, 404 and 410 answers to its callback, and carries the card
+  stored last time when it was reached without one.
+- `HeldPages`: a request for a page the spider already holds (phase 3: posts held
+  while the template was learned, pages without a verdict) is answered from
+  memory, as an HTTP cache would, never fetched again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import HtmlResponse, Response, TextResponse
+
+from blogarchive.crawlstate import crawl_state
+from blogarchive.listing import Card
+from blogarchive.urls import canonical_url
+
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype html|html|head|body)", re.I | re.S)
+_GONE = (404, 410)
+
+
+def is_html(response: Response) -> bool:
+    """An HTML page, by its Content-Type or, when that is wrong or missing, by its first bytes."""
+    if not isinstance(response, TextResponse):
+        return False
+    content_type = (response.headers.get("Content-Type") or b"").lower()
+    return b"html" in content_type or bool(_HTML_START.match(response.body[:1024]))
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+@dataclass(frozen=True)
+class FetchInfo:
+    """What a response says for the next crawl: validators, sitemap lastmod, redirects."""
+
+    etag: str | None
+    last_modified: str | None
+    lastmod: str | None
+    redirected_from: tuple[str, ...]
+
+    @classmethod
+    def of(cls, response: Response) -> FetchInfo:
+        return cls(
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            lastmod=response.meta.get("lastmod"),
+            redirected_from=tuple(response.meta.get("redirect_urls", ())),
+        )
+
+
+@dataclass
+class Page:
+    """A fetched page the spider may read again: held posts, pages without a verdict."""
+
+    url: str
+    body: bytes
+    content_type: str | None
+    card: Card | None
+    listing_url: str | None
+    fetch: FetchInfo
+    blocks: list[str] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def of(cls, response: Response, card: Card | None, listing_url: str | None) -> Page:
+        return cls(response.url, response.body, _header(response, "Content-Type"), card, listing_url,
+                   FetchInfo.of(response))  # fmt: skip
+
+
+def remembered_card(url: str, known: dict[str, Any]) -> Card | None:
+    """The card an earlier crawl met for a known post, as the archive stored it."""
+    if not (known["card_title"] or known["card_date"]):
+        return None
+    excerpt = known["excerpt"] if known["excerpt_source"] == "listing" else None
+    return Card(url, known["card_title"], known["card_date"], excerpt)
+
+
+def conditional(request: Request, known: dict[str, Any], full: bool) -> None:
+    """Make a page request for a known post ask only for news (in place)."""
+    # its 304, 404 and 410 answers are news for the archive
+    request.meta["handle_httpstatus_list"] = [304, *_GONE]
+    # reached without its card tonight (sitemap, feed, re-check): the card stored
+    # last time still gives its date and excerpt
+    if request.cb_kwargs.get("card") is None:
+        request.cb_kwargs["card"] = remembered_card(request.url, known)
+    if not full and not known["removed_at"]:
+        if known["etag"]:
+            request.headers.setdefault("If-None-Match", known["etag"])
+        if known["http_last_modified"]:
+            request.headers.setdefault("If-Modified-Since", known["http_last_modified"])
+
+
+def unchanged_in_sitemap(known: dict[str, Any] | None, lastmod: str | None) -> bool:
+    """True for a sitemap entry whose lastmod is the one stored when its post was archived."""
+    return bool(lastmod and known is not None and known["sitemap_lastmod"] == lastmod)
+
+
+class KnownPosts:
+    """Downloader middleware: every page request for a known post, whichever phase made it,
+    asks only for news (`conditional`)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> KnownPosts:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        state = crawl_state(self.crawler)
+        if state is None or "source" not in request.meta:
+            return
+        if (known := state.known.get(canonical_url(request.url))) is not None:
+            conditional(request, known, state.config.full)
+
+
+class HeldPages:
+    """Downloader middleware: a request with meta["held"] (a list of `Page`) is answered with
+    the first page's body from memory; its callback reads them all."""
+
+    REPLAYED = "blogarchive/replayed"  # responses answered from memory (not fetched pages)
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HeldPages:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> Response | None:
+        pages: Iterable[Page] | None = request.meta.get("held")
+        if not pages:
+            return None
+        first = next(iter(pages))
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(self.REPLAYED)
+        headers = {"Content-Type": first.content_type} if first.content_type else {}
+        return HtmlResponse(request.url, body=first.body, headers=headers, request=request)
+
+
+def replay(pages: list[Page], callback: Any, errback: Any) -> Request:
+    """The request that hands held *pages* back to *callback* (HeldPages answers it)."""
+    return Request(pages[0].url, callback=callback, errback=errback, dont_filter=True,
+                   meta={"held": pages}, cb_kwargs={"pages": pages})  # fmt: skip
