@@ -19,21 +19,32 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
-from blogarchive.discovery import ShapeLearner
+from blogarchive.assemble import Assembled, Context
+from blogarchive.discovery import ShapeLearner, sitemap_kind
 from blogarchive.evidence import Claim, DateStyle
-from blogarchive.listing import Card
-from blogarchive.pagework import PagePool
+from blogarchive.fetch import unchanged_in_sitemap
+from blogarchive.items import GoneItem, UnchangedItem
+from blogarchive.listing import Card, Listing
+from blogarchive.pagework import PagePool, PageTask, pool_size
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
+from blogarchive.sitemaps import entries
 from blogarchive.sites import check_site_name
+from blogarchive.storage import Archive
 from blogarchive.template import TemplateLearner
-from blogarchive.urls import canonical_url, check_start_url, followable
+from blogarchive.urls import canonical_url, check_start_url, followable, is_loopback, same_site
 
 if TYPE_CHECKING:
     from blogarchive.fetch import Page
 
+# A site on this machine (the demo, the tests) is crawled without politeness delays.
+LOCAL_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,
+                  "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "RETRY_TIMES": 0}  # fmt: skip
 _LOG = logging.getLogger("blogarchive.crawl")
 _MAX_FAILURES_KEPT = 500  # failed pages listed in the run's record (all are counted)
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -50,6 +61,17 @@ def _whole_number(name: str, value: str | int | None) -> int | None:
 
 class Frontier(Protocol):
     def busy(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A page to request: where it was found, and the card that listed it."""
+
+    url: str
+    source: str
+    card: Card | None = None
+    listing_url: str | None = None
+    lastmod: str | None = None  # a sitemap's word
 
 
 @dataclass(frozen=True)
@@ -92,6 +114,19 @@ class CrawlConfig:
             stop_after=_whole_number("stop_after", stop_after),
             resume=json.loads(Path(resume).read_text()) if resume else None,
         )
+
+    def settings(self) -> dict[str, Any]:
+        """What this crawl changes in Scrapy's settings: no politeness delays for a site on this
+        machine (the demo, the tests), the page cap of max_pages."""
+        changes: dict[str, Any] = dict(LOCAL_SETTINGS) if is_loopback(self.start_url) else {}
+        if self.max_pages:
+            changes["CLOSESPIDER_PAGECOUNT"] = self.max_pages
+        return changes
+
+    def resumed(self) -> list[Lead]:
+        """A recovery run's requests, with their cards."""
+        return [Lead(e["url"], e["source"], Card(**e["card"]) if e.get("card") else None, e.get("listing_url"))
+                for e in self.resume or []]  # fmt: skip
 
     @property
     def allowed_domains(self) -> list[str]:
@@ -155,6 +190,23 @@ class CrawlState:
 
     # --- the archive's word -------------------------------------------------------
 
+    def open(self, settings: BaseSettings, run_id: int | None) -> None:
+        """At the crawl's start: its page readers, its early-stop rule, and what the archive at
+        BLOGARCHIVE_DB holds of this blog (*run_id*: this run's own row, not the one before)."""
+        workers = pool_size(settings.getint("BLOGARCHIVE_WORKERS"), settings.getfloat("DOWNLOAD_DELAY"))
+        self.reader = PagePool(workers, start_after=settings.getint("BLOGARCHIVE_POOL_AFTER"))
+        stop_after = self.config.stop_after
+        self.stop_after = stop_after if stop_after is not None else settings.getint("BLOGARCHIVE_STOP_AFTER")
+        db_path, site, start = settings.get("BLOGARCHIVE_DB"), self.config.site, self.config.start_url
+        if not db_path or not Path(db_path).exists():
+            return
+        with Archive(db_path, create=False) as archive:
+            # this blog's posts only: an archive may hold many (sites files)
+            known = {u: k for u, k in archive.known_posts(site).items() if site or same_site(u, start)}
+            if not self.config.full:
+                self.template = archive.load_template(site)
+            self.remember(known, archive.previous_run(start, run_id))
+
     def remember(self, known: dict[str, dict[str, Any]], previous: dict[str, Any] | None) -> None:
         """What the archive holds of this blog, and whether its last run allows an early stop."""
         self.known = known
@@ -204,6 +256,30 @@ class CrawlState:
 
     # --- the frontier ------------------------------------------------------------
 
+    def follow(self, url: str, source: str, verdict: str, listing: Listing, archive: list[str]) -> list[Lead]:
+        """The pages a page leads to: a listing's cards, its pager (unless the nightly walk stops
+        here), archive links; none from a listing that shows no post this crawl had not met
+        (endless calendars, pagination traps)."""
+        leads_on = self.fresh_cards(listing.cards) or source == "start" or verdict == "post"
+        leads: list[Lead] = []
+        if verdict != "post":
+            if listing.cards or source in ("start", "index", "archive"):
+                self.listings.add(canonical_url(url))
+            good = set(self.followable([c.url for c in listing.cards]))
+            for card in (c for c in listing.cards if c.url in good):
+                self.learner.add(card.url)
+                leads.append(Lead(card.url, "card", card, url))
+            if source in ("start", "index") and not self.config.full and self.stop_walk(listing.cards):
+                self.stopped_early = True
+                self._stat_set("blogarchive/stopped_early_at", url)
+            elif leads_on:
+                leads += [Lead(u, "index") for u in self.unvisited(listing.next_pages)]
+        # A post's own dated links are a recent-posts widget, not cards: not followed,
+        # so that each post is requested first from its card on the index.
+        if not self.stopped_early and leads_on:
+            leads += [Lead(u, "archive") for u in self.unvisited(archive)]
+        return leads
+
     def visit(self, url: str) -> None:
         self.visited.add(canonical_url(url))
 
@@ -248,6 +324,46 @@ class CrawlState:
             self.learner.add(url)
         return items
 
+    def sitemap(self, url: str, xml: bytes) -> tuple[list[str], list[Lead]]:
+        """A sitemap's word: the sitemaps it indexes (page and taxonomy sitemaps skipped), the
+        pages it lists (an entry whose lastmod has not moved since its post was archived skipped)."""
+        is_index, found = entries(xml)
+        kind, start = sitemap_kind(url), self.config.start_url
+        sitemaps: list[str] = []
+        leads: list[Lead] = []
+        for entry in found:
+            loc, lastmod = entry.get("loc", ""), entry.get("lastmod")
+            if not followable(loc) or not same_site(loc, start):
+                continue
+            if is_index:
+                if sitemap_kind(loc) != "other":
+                    sitemaps.append(loc)
+                continue
+            if kind == "other":
+                continue
+            if kind == "posts":
+                self.learner.add(loc)
+            key = canonical_url(loc)
+            if lastmod:
+                self.sitemap_lastmods[key] = lastmod
+            if not self.config.full and unchanged_in_sitemap(self.known.get(key), lastmod):
+                self.visit(loc)  # the sitemap says it has not changed since we archived it
+                self._stat_inc("blogarchive/sitemap_skipped")
+                continue
+            leads.append(Lead(loc, "posts-sitemap" if kind == "posts" else "sitemap", lastmod=lastmod))
+        return sitemaps, leads
+
+    def answered(self, url: str, status: int) -> UnchangedItem | GoneItem | None:
+        """A known post's 304 (seen again, unchanged) or 404/410 (removed, unless the start page
+        failed too tonight: a site down or moved, not deletions)."""
+        if status == 304:
+            self._stat_inc("blogarchive/not_modified")
+            return UnchangedItem(canonical_url(url))
+        if self.start_failed:
+            self.failed(url, f"HTTP {status}, not marked removed: the start page failed too")
+            return None
+        return GoneItem(canonical_url(url), status)
+
     def not_a_post(self, url: str) -> bool:
         """True for the home page, the start page and the listings met: never a post's key."""
         canon = canonical_url(url)
@@ -291,6 +407,31 @@ class CrawlState:
         held, self.pending = self.pending, []
         return held
 
+    def task(self, page: Page, strong: bool, extract: bool, is_post: bool = False, home: bool = False) -> PageTask:
+        """What a page reader needs; `extract`: also extract the article if it is a post."""
+        return PageTask(url=page.url, body=page.body, content_type=page.content_type, strong=strong,
+                        profile=self.config.profile, style=self.style(), extract=extract,
+                        template=self.template.view(), is_post=is_post, home=home)  # fmt: skip
+
+    def context(self) -> Context:
+        """What a post's record needs of the crawl (blogarchive.assemble)."""
+        config = self.config
+        return Context(config.start_url, config.site, self.style(), self.site_values, self.site_claims, self.not_a_post)
+
+    def learn(self, done: Assembled) -> None:
+        """What a post's page tells the rest of the crawl: links to follow, other posts' dates."""
+        if done.malformed_links:
+            self._stat_inc("blogarchive/links_malformed", done.malformed_links)
+        self.body_links.update(done.body_links)
+        for url, claims in done.widget_claims.items():
+            self.widget_claims.setdefault(url, []).extend(claims)
+        if done.ignored_canonical:
+            stats = self.stats
+            if stats is None or not stats.get_value("blogarchive/canonical_ignored"):
+                self.logger.warning("rel=canonical points at %s, no post: ignored (first seen on %s)",
+                                    done.ignored_canonical, done.item.fetched_url)  # fmt: skip
+            self._stat_inc("blogarchive/canonical_ignored")
+
     def add_claims(self, claims: dict[str, list[Claim]]) -> None:
         for url, found in claims.items():
             self.site_claims.setdefault(url, []).extend(found)
@@ -303,6 +444,15 @@ class CrawlState:
         if len(self.failures) < _MAX_FAILURES_KEPT:
             self.failures.append({"url": url, "reason": reason})
         self.logger.warning("%s: %s", reason, url)
+
+    def downloaded(self, response: Response, request: Request, **_: Any) -> None:
+        """Every response (signal response_downloaded): its redirect, if it is one."""
+        location = response.headers.get("Location")
+        self.redirected(response.status, request.url, location.decode("latin-1") if location else None,
+                        list(request.meta.get("redirect_urls", [])))  # fmt: skip
+
+    def close(self) -> None:
+        self.reader.close()
 
     def redirected(self, status: int, request_url: str, location: str | None, chain: list[str]) -> None:
         """Remember redirects: an old slug that answers 301 is an alias of its target."""
@@ -348,6 +498,8 @@ def attach(crawler: Crawler, state: CrawlState) -> None:
     """Make *state* the crawl's: middlewares, pipelines and extensions find it by the crawler."""
     state.crawler = crawler
     _STATES[crawler] = state
+    crawler.signals.connect(state.downloaded, signal=signals.response_downloaded)
+    crawler.signals.connect(state.close, signal=signals.spider_closed)
 
 
 def crawl_state(crawler: Crawler | None) -> CrawlState | None:

@@ -30,6 +30,9 @@ PAGE_TYPES = {"WebPage", "AboutPage", "ContactPage", "CollectionPage", "ProfileP
               "ItemPage", "FAQPage", "CheckoutPage", "MedicalWebPage"}  # fmt: skip
 
 
+MAX_FEED_PAGES = 200  # WordPress ?paged=N: a bound against feeds that never run dry
+
+
 def sitemap_kind(url: str) -> str:
     """'posts', 'other' or 'mixed': what the sitemap at *url* lists, judged by its file name."""
     path = urlsplit(url).path.lower()
@@ -63,10 +66,11 @@ def feed_items(feed_text: str, feed_url: str) -> list[str]:
     ]  # fmt: skip
 
 
-def next_feed_page(feed_url: str) -> str | None:
-    """WordPress feeds page with ?paged=N: the URL of the next feed page, or None."""
+def next_feed_page(feed_url: str, read: int = 0) -> str | None:
+    """WordPress feeds page with ?paged=N: the URL of the next feed page, or None (also after
+    *read* pages reach MAX_FEED_PAGES)."""
     parts = urlsplit(feed_url)
-    if not (parts.path.rstrip("/").endswith("/feed") or "feed=" in parts.query):
+    if read >= MAX_FEED_PAGES or not (parts.path.rstrip("/").endswith("/feed") or "feed=" in parts.query):
         return None
     match = re.search(r"(?:^|&)paged=(\d+)", parts.query)
     page = int(match[1]) + 1 if match else 2

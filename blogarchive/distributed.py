@@ -86,7 +86,7 @@ def serialize_item(item: Any) -> str:
 
 class Scheduler(RedisScheduler):
     """scrapy-redis's scheduler, except for replays of the pages this worker holds
-    (blogarchive.fetch.HeldPages): only this worker has their bodies, so they stay here."""
+    (blogarchive.middlewares.HeldPages): only this worker has their bodies, so they stay here."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

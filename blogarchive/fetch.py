@@ -1,32 +1,20 @@
 """Fetching: what a response says for the next crawl, held pages, and the nightly's conditional requests.
 
-Two downloader middlewares (registered in blogarchive.settings), which see every
-request however it was scheduled (callbacks, the phases' spider_idle handler):
-
-- `KnownPosts`: a page request for a post the archive holds is asked for with
-  If-None-Match / If-Modified-Since (unless the run is --full or the post was
-  removed), takes 304, 404 and 410 answers to its callback, and carries the card
-  stored last time when it was reached without one.
-- `HeldPages`: a request for a page the spider already holds (phase 3: posts held
-  while the template was learned, pages without a verdict) is answered from
-  memory, as an HTTP cache would, never fetched again.
+Pure functions and records; the downloader middlewares that apply them to every
+request are in blogarchive.middlewares.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from scrapy import Request
-from scrapy.crawler import Crawler
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import Response, TextResponse
 
-from blogarchive.crawlstate import crawl_state
 from blogarchive.listing import Card
-from blogarchive.urls import canonical_url
 
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype html|html|head|body)", re.I | re.S)
 _GONE = (404, 410)
@@ -108,49 +96,6 @@ def conditional(request: Request, known: dict[str, Any], full: bool) -> None:
 def unchanged_in_sitemap(known: dict[str, Any] | None, lastmod: str | None) -> bool:
     """True for a sitemap entry whose lastmod is the one stored when its post was archived."""
     return bool(lastmod and known is not None and known["sitemap_lastmod"] == lastmod)
-
-
-class KnownPosts:
-    """Downloader middleware: every page request for a known post, whichever phase made it,
-    asks only for news (`conditional`)."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> KnownPosts:
-        return cls(crawler)
-
-    def process_request(self, request: Request, spider: Any = None) -> None:
-        state = crawl_state(self.crawler)
-        if state is None or "source" not in request.meta:
-            return
-        if (known := state.known.get(canonical_url(request.url))) is not None:
-            conditional(request, known, state.config.full)
-
-
-class HeldPages:
-    """Downloader middleware: a request with meta["held"] (a list of `Page`) is answered with
-    the first page's body from memory; its callback reads them all."""
-
-    REPLAYED = "blogarchive/replayed"  # responses answered from memory (not fetched pages)
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> HeldPages:
-        return cls(crawler)
-
-    def process_request(self, request: Request, spider: Any = None) -> Response | None:
-        pages: Iterable[Page] | None = request.meta.get("held")
-        if not pages:
-            return None
-        first = next(iter(pages))
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(self.REPLAYED)
-        headers = {"Content-Type": first.content_type} if first.content_type else {}
-        return HtmlResponse(request.url, body=first.body, headers=headers, request=request)
 
 
 def replay(pages: list[Page], callback: Any, errback: Any) -> Request:

@@ -46,9 +46,9 @@ LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
     # pages the spider holds are answered from memory, before anything would fetch them
-    "blogarchive.fetch.HeldPages": 10,
+    "blogarchive.middlewares.HeldPages": 10,
     # a nightly run's requests for known posts are conditional
-    "blogarchive.fetch.KnownPosts": 20,
+    "blogarchive.middlewares.KnownPosts": 20,
     # before everything else, so that redirected requests are checked too
     "blogarchive.safety.SafetyMiddleware": 50,
 }

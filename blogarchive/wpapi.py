@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from lxml.html import HtmlElement
 
+from blogarchive.discovery import MAX_FEED_PAGES
 from blogarchive.evidence import Claim
 from blogarchive.feeds import html_text
 from blogarchive.urls import canonical_url, followable
@@ -36,6 +37,12 @@ def posts_url(root: str, page: int) -> str:
     if "rest_route=" in root:  # plain permalinks: http://site/?rest_route=/
         return f"{root.rstrip('/')}/wp/v2/posts&{query}"
     return f"{root.rstrip('/')}/wp/v2/posts?{query}"
+
+
+def more_api_pages(total_pages: bytes | None, read: int) -> bool:
+    """True while the X-WP-TotalPages header says pages after *read* are left (within MAX_FEED_PAGES)."""
+    total = total_pages.decode("latin-1") if total_pages else ""
+    return total.isdigit() and read < min(int(total), MAX_FEED_PAGES)
 
 
 def _local(value: Any, gmt: Any) -> str | None:

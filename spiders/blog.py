@@ -13,20 +13,18 @@ Phases, each starting when the previous one has nothing left to fetch:
 Cards are read in phase 1 so that a post's card (date, excerpt) is with its
 request: a URL is fetched once, by the first request that names it.
 
-The spider holds callbacks only: what they remember lives in the crawl's state
-(blogarchive.crawlstate); nightly runs' conditional requests and held pages are
-middlewares (blogarchive.fetch); a post's record is blogarchive.assemble's.
 Against an archive that already holds posts, the index walk stops after a run
 of cards the archive holds unchanged; phase 2 then re-checks every known post
-not seen (404/410 marks it removed) unless the walk stopped early.  full=1 turns
-all of that off.
+not seen (404/410 marks it removed) unless the walk stopped early; full=1 turns
+that off.  The spider holds callbacks only: what they remember and decide is the
+crawl's state (blogarchive.crawlstate); conditional requests and held pages are
+middlewares (blogarchive.middlewares); a post's record is blogarchive.assemble's.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,24 +37,19 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from blogarchive.assemble import Context, assemble
+from blogarchive.assemble import assemble
 from blogarchive.crawlstate import CrawlConfig, CrawlState, attach
-from blogarchive.discovery import classify, feed_items, next_feed_page, sitemap_kind
+from blogarchive.discovery import classify, feed_items, next_feed_page
 from blogarchive.feeds import feed_claims
-from blogarchive.fetch import Page, is_html, replay, unchanged_in_sitemap
-from blogarchive.items import GoneItem, PostItem, UnchangedItem
+from blogarchive.fetch import Page, is_html, replay
+from blogarchive.items import PostItem
 from blogarchive.listing import Card
-from blogarchive.pagework import PageFacts, PagePool, PageTask, pool_size
-from blogarchive.sitemaps import entries, sitemap_xml
-from blogarchive.storage import Archive
-from blogarchive.urls import canonical_url, followable, is_loopback, same_site
-from blogarchive.wpapi import api_claims, posts_url
+from blogarchive.pagework import PageFacts
+from blogarchive.sitemaps import sitemap_xml
+from blogarchive.urls import same_site
+from blogarchive.wpapi import api_claims, more_api_pages, posts_url
 
-# A site on this machine (the demo, the tests) is crawled without politeness delays.
-LOCAL_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,
-                  "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "RETRY_TIMES": 0}  # fmt: skip
 _STRONG = {"card", "feed", "posts-sitemap", "known"}
-_MAX_FEED_PAGES = 200  # WordPress ?paged=N: a bound against feeds that never run dry
 
 
 class BlogSpider(scrapy.Spider):
@@ -83,43 +76,25 @@ class BlogSpider(scrapy.Spider):
         # Settings are still open here in a real crawl (Scrapy applies them after
         # creating the spider); a crawler built already frozen, as in tests, keeps its own.
         if not crawler.settings.frozen:
-            if is_loopback(spider.start_url):
-                crawler.settings.setdict(LOCAL_SETTINGS, priority="spider")
-            if spider.config.max_pages:
-                crawler.settings.set("CLOSESPIDER_PAGECOUNT", spider.config.max_pages, priority="spider")
-        crawler.signals.connect(spider.on_response_downloaded, signal=signals.response_downloaded)
+            crawler.settings.setdict(spider.config.settings(), priority="spider")
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
-        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
         state, settings = self.state, self.crawler.settings
-        workers = pool_size(settings.getint("BLOGARCHIVE_WORKERS"), settings.getfloat("DOWNLOAD_DELAY"))
-        state.reader = PagePool(workers, start_after=settings.getint("BLOGARCHIVE_POOL_AFTER"))
-        state.stop_after = self.config.stop_after if self.config.stop_after is not None else settings.getint(
-            "BLOGARCHIVE_STOP_AFTER")  # fmt: skip
-        db_path = settings.get("BLOGARCHIVE_DB")
-        if db_path and Path(db_path).exists():
-            with Archive(db_path, create=False) as archive:
-                # this blog's posts only: an archive may hold many (sites files)
-                known = {u: k for u, k in archive.known_posts(self.site).items()
-                         if self.site or same_site(u, self.start_url)}  # fmt: skip
-                if not self.config.full:
-                    state.template = archive.load_template(self.site)
-                # this run's own row: from the command line's job, or the RunRecord extension
-                run = settings.getint("BLOGARCHIVE_RUN_ID") or self.crawler.stats.get_value("blogarchive/run_id")
-                state.remember(known, archive.previous_run(self.start_url, run or None))
+        # this run's own row: from the command line's job, or the RunRecord extension
+        run = settings.getint("BLOGARCHIVE_RUN_ID") or self.crawler.stats.get_value("blogarchive/run_id")
+        state.open(settings, run or None)
         if self.config.resume is not None:
             state.phase = 3  # no discovery phases: the lost requests only
-            for entry in self.config.resume:
-                card = Card(**entry["card"]) if entry.get("card") else None
-                yield self._page(entry["url"], entry["source"], card, entry.get("listing_url"))
+            for lead in self.config.resumed():
+                yield self._page(lead.url, lead.source, lead.card, lead.listing_url)
             return
         yield self._page(self.start_url, "start")
 
     def _page(self, url: str, source: str, card: Card | None = None, listing_url: str | None = None,
               lastmod: str | None = None) -> Request:  # fmt: skip
-        """A request for a page that may be a post (blogarchive.fetch.KnownPosts adds validators)."""
+        """A request for a page that may be a post (blogarchive.middlewares.KnownPosts adds validators)."""
         self.state.visit(url)
         meta, cb_kwargs = {"source": source, "lastmod": lastmod}, {"card": card, "listing_url": listing_url}
         return Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, cb_kwargs=cb_kwargs)
@@ -137,25 +112,12 @@ class BlogSpider(scrapy.Spider):
         yield from (self._page(url, "link") for url in self.state.fresh_links())
         yield from (self._page(url, "known") for url in self.state.rechecks())
 
-    def _task(self, page: Page, strong: bool, extract: bool, is_post: bool = False, home: bool = False) -> PageTask:
-        """What a page reader needs; `extract`: also extract the article if it is a post."""
-        state = self.state
-        return PageTask(url=page.url, body=page.body, content_type=page.content_type, strong=strong,
-                        profile=self.config.profile, style=state.style(), extract=extract,
-                        template=state.template.view(), is_post=is_post, home=home)  # fmt: skip
-
     async def parse_page(self, response: Response, card: Card | None, listing_url: str | None) -> AsyncIterator[Any]:
         """Any HTML page: a post, a listing, or a page that is neither."""
         state = self.state
-        if response.status == 304:
-            self.crawler.stats.inc_value("blogarchive/not_modified")
-            yield UnchangedItem(canonical_url(response.url))
-            return
-        if response.status in (404, 410):
-            if state.start_failed:  # the blog's own start page failed tonight: a site down or moved
-                state.failed(response.url, f"HTTP {response.status}, not marked removed: the start page failed too")
-            else:
-                yield GoneItem(canonical_url(response.url), response.status)
+        if response.status in (304, 404, 410):  # a known post's news (blogarchive.middlewares.KnownPosts)
+            if (news := state.answered(response.url, response.status)) is not None:
+                yield news
             return
         if not is_html(response):
             self.logger.debug("not an HTML page: %s", response.url)
@@ -164,7 +126,7 @@ class BlogSpider(scrapy.Spider):
         strong = source in _STRONG
         # the article is extracted in the same pass when the page may be a post and the
         # template is known; otherwise later, once both are settled
-        facts = await state.reader.run(self._task(page, strong, state.template.ready, home=source == "start"),
+        facts = await state.reader.run(state.task(page, strong, state.template.ready, home=source == "start"),
                                        urgent=not strong)  # fmt: skip
         if not facts.parsed:
             state.failed(response.url, "empty or undecodable page")
@@ -177,27 +139,8 @@ class BlogSpider(scrapy.Spider):
                 yield request
             if verdict != "post":
                 state.site_values = facts.site_values
-        # A listing that shows no post this crawl has not met leads nowhere new: its
-        # pager and archive links are not followed (endless calendars, pagination traps).
-        leads_on = state.fresh_cards(listing.cards) or source == "start" or verdict == "post"
-        if verdict != "post":
-            if listing.cards or source in ("start", "index", "archive"):
-                state.listings.add(canonical_url(response.url))
-            good = set(state.followable([c.url for c in listing.cards]))
-            for found in (c for c in listing.cards if c.url in good):
-                state.learner.add(found.url)
-                yield self._page(found.url, "card", found, response.url)
-            if source in ("start", "index") and not self.config.full and state.stop_walk(listing.cards):
-                state.stopped_early = True
-                self.crawler.stats.set_value("blogarchive/stopped_early_at", response.url)
-            elif leads_on:
-                for url in state.unvisited(listing.next_pages):
-                    yield self._page(url, "index")
-        # A post's own dated links are a recent-posts widget, not cards: not followed,
-        # so that each post is requested first from its card on the index.
-        if not state.stopped_early and leads_on:
-            for url in state.unvisited(facts.archive):
-                yield self._page(url, "archive")
+        for lead in state.follow(response.url, source, verdict, listing, facts.archive):
+            yield self._page(lead.url, lead.source, lead.card, lead.listing_url)
         page.blocks = facts.blocks
         if verdict == "post":
             async for item in self._take_post(page, facts if facts.extracted else None):
@@ -229,8 +172,7 @@ class BlogSpider(scrapy.Spider):
     async def parse_api(self, response: Response, root: str, page: int) -> AsyncIterator[Any]:
         """One page of WordPress's posts endpoint: claims for each post; the next page."""
         self.state.add_claims(api_claims(response.body))
-        pages = response.headers.get("X-WP-TotalPages")
-        if pages and pages.isdigit() and page < min(int(pages), _MAX_FEED_PAGES):
+        if more_api_pages(response.headers.get("X-WP-TotalPages"), page):
             yield self._evidence(posts_url(root, page + 1), self.parse_api, root=root, page=page + 1)
         async for item in self._evidence_read():
             yield item
@@ -246,9 +188,8 @@ class BlogSpider(scrapy.Spider):
         else:
             for url in items:
                 yield self._page(url, "feed")
-        following = next_feed_page(response.url)
         # a server that ignores ?paged= answers every page with the first: stop when nothing is new
-        if items and following and page < _MAX_FEED_PAGES:
+        if items and (following := next_feed_page(response.url, page)):
             yield self._evidence(following, self.parse_feed, page=page + 1)
         async for item in self._evidence_read():
             yield item
@@ -260,7 +201,7 @@ class BlogSpider(scrapy.Spider):
         if state.hold(page):
             return
         if facts is None:
-            facts = await state.reader.run(self._task(page, True, extract=True, is_post=True))
+            facts = await state.reader.run(state.task(page, True, extract=True, is_post=True))
         for item in self._post(facts, page):
             yield item
         async for item in self._extract(state.release()):
@@ -268,31 +209,20 @@ class BlogSpider(scrapy.Spider):
 
     async def _extract(self, held: list[Page]) -> AsyncIterator[PostItem]:
         """Held posts, extracted side by side."""
-        tasks = [self.state.reader.run(self._task(page, True, extract=True, is_post=True)) for page in held]
+        tasks = [self.state.reader.run(self.state.task(page, True, extract=True, is_post=True)) for page in held]
         for page, facts in zip(held, await asyncio.gather(*tasks), strict=True):
             for item in self._post(facts, page):
                 yield item
 
     def _post(self, facts: PageFacts, page: Page) -> Iterator[PostItem]:
-        state, stats = self.state, self.crawler.stats
-        ctx = Context(self.start_url, self.site, state.style(), state.site_values, state.site_claims, state.not_a_post)
-        if (done := assemble(facts, page, ctx)) is None:
-            state.failed(page.url, "no article text found")
+        if (done := assemble(facts, page, self.state.context())) is None:
+            self.state.failed(page.url, "no article text found")
             return
-        if done.malformed_links:
-            stats.inc_value("blogarchive/links_malformed", done.malformed_links)
-        state.body_links.update(done.body_links)
-        for url, claims in done.widget_claims.items():
-            state.widget_claims.setdefault(url, []).extend(claims)
-        if done.ignored_canonical:
-            if not stats.get_value("blogarchive/canonical_ignored"):
-                self.logger.warning("rel=canonical points at %s, no post: ignored (first seen on %s)",
-                                    done.ignored_canonical, page.url)  # fmt: skip
-            stats.inc_value("blogarchive/canonical_ignored")
+        self.state.learn(done)
         yield done.item
 
     async def parse_held(self, response: Response, pages: list[Page]) -> AsyncIterator[PostItem]:
-        """Phase 3: the pages held until now, answered from memory (blogarchive.fetch.HeldPages)."""
+        """Phase 3: the pages held until now, answered from memory (blogarchive.middlewares.HeldPages)."""
         async for item in self._extract(pages):
             yield item
 
@@ -305,25 +235,11 @@ class BlogSpider(scrapy.Spider):
         if xml is None:
             self.logger.debug("not a sitemap: %s", response.url)
             return
-        is_index, found = entries(xml)
-        kind = sitemap_kind(response.url)
-        for entry in found:
-            loc, lastmod = entry.get("loc", ""), entry.get("lastmod")
-            if not followable(loc) or not same_site(loc, self.start_url):
-                continue
-            if is_index:
-                if sitemap_kind(loc) != "other":
-                    yield Request(loc, callback=self.parse_sitemap, errback=self.on_discovery_error)
-            elif kind != "other":
-                if kind == "posts":
-                    self.state.learner.add(loc)
-                if lastmod:
-                    self.state.sitemap_lastmods[canonical_url(loc)] = lastmod
-                if not self.config.full and unchanged_in_sitemap(self.state.known.get(canonical_url(loc)), lastmod):
-                    self.state.visit(loc)  # the sitemap says it has not changed since we archived it
-                    self.crawler.stats.inc_value("blogarchive/sitemap_skipped")
-                    continue
-                yield self._page(loc, "posts-sitemap" if kind == "posts" else "sitemap", lastmod=lastmod)
+        sitemaps, leads = self.state.sitemap(response.url, xml)
+        for url in sitemaps:
+            yield Request(url, callback=self.parse_sitemap, errback=self.on_discovery_error)
+        for lead in leads:
+            yield self._page(lead.url, lead.source, lastmod=lead.lastmod)
 
     def on_idle(self) -> None:
         """Start the next phase when the current one has run dry."""
@@ -344,18 +260,10 @@ class BlogSpider(scrapy.Spider):
             engine.crawl(replay(held, self.parse_held, self.on_held_error))
             raise DontCloseSpider
 
-    def on_closed(self) -> None:
-        self.state.reader.close()
-
     def on_held_error(self, failure: Failure) -> None:
         """The replay itself failed: record the held pages as failed, never loop on them."""
         for page in _request(failure).cb_kwargs["pages"]:
             self.state.failed(page.url, f"not extracted ({failure.getErrorMessage()})")
-
-    def on_response_downloaded(self, response: Response, request: Request, **_: Any) -> None:
-        location = response.headers.get("Location")
-        self.state.redirected(response.status, request.url, location.decode("latin-1") if location else None,
-                              list(request.meta.get("redirect_urls", [])))  # fmt: skip
 
     def on_error(self, failure: Failure) -> None:
         """A page that could not be fetched (network error or HTTP error status)."""

@@ -1,0 +1,69 @@
+"""Downloader middlewares of the fetch stage (registered in blogarchive.settings).
+
+Downloader middlewares see every request however it was scheduled (callbacks,
+the phases' spider_idle handler):
+
+- `KnownPosts`: a page request for a post the archive holds is asked for with
+  If-None-Match / If-Modified-Since (unless the run is --full or the post was
+  removed), takes 304, 404 and 410 answers to its callback, and carries the card
+  stored last time when it was reached without one (blogarchive.fetch.conditional).
+- `HeldPages`: a request for pages the spider already holds (phase 3: posts held
+  while the template was learned, pages without a verdict) is answered from
+  memory, as an HTTP cache would, never fetched again (blogarchive.fetch.replay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import HtmlResponse, Response
+
+from blogarchive.crawlstate import crawl_state
+from blogarchive.fetch import Page, conditional
+from blogarchive.urls import canonical_url
+
+
+class KnownPosts:
+    """Downloader middleware: every page request for a known post, whichever phase made it,
+    asks only for news (`conditional`)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> KnownPosts:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        state = crawl_state(self.crawler)
+        if state is None or "source" not in request.meta:
+            return
+        if (known := state.known.get(canonical_url(request.url))) is not None:
+            conditional(request, known, state.config.full)
+
+
+class HeldPages:
+    """Downloader middleware: a request with meta["held"] (a list of `Page`) is answered with
+    the first page's body from memory; its callback reads them all."""
+
+    REPLAYED = "blogarchive/replayed"  # responses answered from memory (not fetched pages)
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HeldPages:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> Response | None:
+        pages: Iterable[Page] | None = request.meta.get("held")
+        if not pages:
+            return None
+        first = next(iter(pages))
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(self.REPLAYED)
+        headers = {"Content-Type": first.content_type} if first.content_type else {}
+        return HtmlResponse(request.url, body=first.body, headers=headers, request=request)
