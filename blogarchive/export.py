@@ -9,43 +9,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from blogarchive.items import post_fields
 from blogarchive.storage import JSON_FIELDS, Archive
 
 TABULAR = ("csv", "json", "jsonl")
 FORMATS = (*TABULAR, "markdown", "wxr", "html", "redirects")
 # A cell starting with one of these is a formula to a spreadsheet: neutralised in CSV.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Column order of every export; users script against these names.
-EXPORT_FIELDS = (
-    "url",
-    "title",
-    "published",
-    "published_raw",
-    "modified",
-    "author",
-    "excerpt",
-    "excerpt_source",
-    "description",
-    "body_text",
-    "body_html",
-    "body_markdown",
-    "word_count",
-    "language",
-    "tags",
-    "categories",
-    "images",
-    "aliases",
-    "links_internal",
-    "links_outbound",
-    "date_source",
-    "date_conflicts",
-    "date_evidence",
-    "first_seen",
-    "last_seen",
-    "content_hash",
-    "site",  # added with sites files, after the columns scripts already read by position
-    "field_sources",  # added with the evidence of every field: which source each value came from
-)
+# Column order of every export (PostItem's declaration order); users script against these
+# names.  Optional fields are exported when asked for by name (`--fields url,removed_at`).
+EXPORT_FIELDS = post_fields(export="default")
+EXPORTABLE_FIELDS = (*EXPORT_FIELDS, *post_fields(export="optional"))
 
 
 @dataclass(frozen=True)
@@ -71,9 +45,10 @@ def parse_fields(spec: str | None) -> tuple[str, ...]:
     if not spec:
         return EXPORT_FIELDS
     fields = tuple(f.strip() for f in spec.split(",") if f.strip())
-    unknown = [f for f in fields if f not in EXPORT_FIELDS]
+    unknown = [f for f in fields if f not in EXPORTABLE_FIELDS]
     if unknown or not fields:
-        raise ValueError(f"unknown field {unknown[0] if unknown else spec!r} (known: {', '.join(EXPORT_FIELDS)})")
+        known = ", ".join(EXPORTABLE_FIELDS)
+        raise ValueError(f"unknown field {unknown[0] if unknown else spec!r} (known: {known})")
     return fields
 
 

@@ -24,18 +24,17 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 from sqlite_utils.db import jsonify_if_needed
 
+from blogarchive.items import post_field_types, post_fields
 from blogarchive.template import TemplateLearner
 
 if TYPE_CHECKING:
     from blogarchive.evidence import Claim
 
-# Fields whose change makes a new version of a post.
-CONTENT_FIELDS = (
-    "title", "published", "modified", "author", "excerpt",
-    "body_text", "body_html", "tags", "categories", "images",
-)  # fmt: skip
-JSON_FIELDS = ("tags", "categories", "images", "aliases", "links_internal", "links_outbound",
-               "date_conflicts", "date_evidence", "field_sources")  # fmt: skip
+# Derived from PostItem's one declaration (blogarchive.items): fields whose change makes
+# a new version of a post; columns stored as JSON (lists and dicts).
+CONTENT_FIELDS = post_fields(content=True)
+JSON_FIELDS = tuple(name for name, typ in post_field_types().items()
+                    if typ.startswith(("list", "dict")) and name in post_fields(stored=True))  # fmt: skip
 FTS_COLUMNS = ["title", "excerpt", "body_text"]
 _PAGES_KEY = "__pages__"  # the template table's row that counts the pages seen
 # A body that shrinks below this share of its last version is a drift warning (and held).
@@ -51,22 +50,10 @@ SEEN_COLUMNS = (
     "sitemap_lastmod", "card_title", "card_date",
 )  # fmt: skip
 
+# the posts table: every stored field of PostItem, text but for the counts
 POSTS_SCHEMA: dict[str, type] = {
-    name: str
-    for name in (
-        "url", "title", "published", "published_raw", "modified", "author", "excerpt", "excerpt_source",
-        "description", "body_text", "body_html", "body_markdown", "language", "tags", "categories",
-        "images", "aliases", "links_internal", "links_outbound", "date_source", "date_conflicts",
-        "date_evidence", "fetched_url", "listing_url", "fetched_at", "content_hash",
-        "first_seen", "last_seen", "removed_at", "etag", "http_last_modified", "sitemap_lastmod", "site",
-        # the listing card's own title and date text, compared with the next night's card
-        "card_title", "card_date",
-        # a post whose old URL now redirects: the URL of the post it became
-        "moved_to",
-        # which source each field's value came from (JSON: field → source)
-        "field_sources",
-    )
-} | {"word_count": int}  # fmt: skip
+    name: int if post_field_types()[name] == "int" else str for name in post_fields(stored=True)
+}
 RUNS_SCHEMA: dict[str, type] = {
     "id": int, "started": str, "finished": str, "start_url": str, "status": str, "complete": int,
     "pages": int, "not_modified": int, "found": int, "new": int, "updated": int, "unchanged": int,
