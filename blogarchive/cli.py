@@ -440,7 +440,7 @@ def status(db: str, limit: int, as_json: bool) -> None:
     try:
         runs = archive.runs(limit)
         total = archive.count()
-        removed = archive.db.execute("select count(*) from posts where removed_at > ''").fetchone()[0]
+        removed = archive.removed_count()
         held = len(archive.held_changes())
     finally:
         archive.close()

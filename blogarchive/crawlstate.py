@@ -35,7 +35,7 @@ from blogarchive.pagework import PagePool, PageTask, pool_size
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
 from blogarchive.sitemaps import entries
 from blogarchive.sites import check_site_name
-from blogarchive.storage import Archive
+from blogarchive.storage import Archive, ArchiveError
 from blogarchive.template import TemplateLearner
 from blogarchive.urls import canonical_url, check_start_url, followable, is_loopback, same_site
 
@@ -200,7 +200,12 @@ class CrawlState:
         db_path, site, start = settings.get("BLOGARCHIVE_DB"), self.config.site, self.config.start_url
         if not db_path or not Path(db_path).exists():
             return
-        with Archive(db_path, create=False) as archive:
+        try:
+            archive = Archive(db_path, readonly=True)  # the store pipeline is the archive's writer
+        except ArchiveError as err:
+            self.logger.warning("%s: crawling as if the archive were empty", err)
+            return
+        with archive:
             # this blog's posts only: an archive may hold many (sites files)
             known = {u: k for u, k in archive.known_posts(site).items() if site or same_site(u, start)}
             if not self.config.full:

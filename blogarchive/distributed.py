@@ -387,9 +387,8 @@ def crawl_site(
 
 def _recover(site, db, redis_url, extra, archive, writer, server, expected_key) -> int:
     """Fetch again, with their cards, the posts a worker scheduled but no worker archived."""
-    archived = set(writer.merged.redirects)  # an old slug that redirects is its target's
-    for row in archive.db.query("select url, aliases from posts"):
-        archived |= {row["url"], *json.loads(row["aliases"] or "[]")}
+    # an old slug that redirects is its target's
+    archived = set(writer.merged.redirects) | archive.archived_urls()
     missing = [
         json.loads(entry)
         for url, entry in ((u.decode(), e) for u, e in server.hgetall(expected_key).items())

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,7 +123,7 @@ class Archive:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.db = Database(path)
             self.db.execute("PRAGMA schema_version").fetchone()  # fails fast on a non-SQLite file
-            self._ensure_schema()
+            migrate(self.db)
         except (sqlite3.DatabaseError, OSError) as err:
             raise ArchiveError(f"cannot open archive {path}: {err}") from err
 
@@ -138,34 +138,13 @@ class Archive:
             raise ArchiveError(f"cannot open archive {path}: {err}") from err
         if "posts" not in tables:
             raise ArchiveError(f"{path} is not a blogarchive archive (it has no posts table)")
-        if set(POSTS_SCHEMA) - columns or not {"runs", "revisions", "held", "posts_fts"} <= tables:
+        version = schema_version(self.db)
+        if version > len(MIGRATIONS):
+            raise ArchiveError(f"{path} was made by a newer blogarchive (schema {version}): upgrade blogarchive")
+        # an archive made before versioning (0) is read if it has every column already
+        complete = not set(POSTS_SCHEMA) - columns and {"runs", "revisions", "held", "posts_fts"} <= tables
+        if version < len(MIGRATIONS) and not (version == 0 and complete):
             raise ArchiveError(f"{path} was made by an older blogarchive: the next crawl into it upgrades it")
-
-    def _ensure_schema(self) -> None:
-        self.db.enable_wal()  # readers (export, status) never block a nightly crawl
-        posts = self.db.table("posts")
-        posts.create(POSTS_SCHEMA, pk="url", if_not_exists=True)
-        # archives made by earlier versions gain the newer columns
-        posts.add_missing_columns([{name: typ() for name, typ in POSTS_SCHEMA.items()}])
-        self.db.table("revisions").create(
-            {"id": int, "url": str, "replaced_at": str, "changed": str, "record": str},
-            pk="id",
-            if_not_exists=True,
-        )
-        self.db.table("revisions").create_index(["url"], if_not_exists=True)
-        # a new URL whose content an archived post has: a renamed slug (see _renamed_from)
-        posts.create_index(["content_hash"], if_not_exists=True)
-        self.db.table("runs").create(RUNS_SCHEMA, pk="id", if_not_exists=True)
-        self.db.table("runs").add_missing_columns([{name: typ() for name, typ in RUNS_SCHEMA.items()}])
-        self.db.table("template").create({"key": str, "count": int}, pk="key", if_not_exists=True)
-        # changes held back until a later crawl confirms them (or `blogarchive accept`)
-        self.db.table("held").create(HELD_SCHEMA, pk="url", if_not_exists=True)
-        # downloaded images and PDFs: original URL → content-addressed path under the assets folder
-        self.db.table("assets").create(
-            {"url": str, "path": str, "checksum": str, "post_url": str, "stored_at": str}, pk="url", if_not_exists=True
-        )
-        # a no-op when the index and its triggers already exist
-        posts.enable_fts(FTS_COLUMNS, create_triggers=True, replace=True)
 
     # --- reading ----------------------------------------------------------------
 
@@ -227,6 +206,17 @@ class Archive:
 
     def count(self) -> int:
         return self.db.table("posts").count
+
+    def removed_count(self) -> int:
+        """Posts marked removed (they answered 404/410; kept, never deleted)."""
+        return int(self.db.execute("select count(*) from posts where removed_at > ''").fetchone()[0])
+
+    def archived_urls(self) -> set[str]:
+        """Every URL a post is archived under: its key and its aliases."""
+        found: set[str] = set()
+        for row in self.db.query("select url, aliases from posts"):
+            found |= {row["url"], *json.loads(row["aliases"] or "[]")}
+        return found
 
     # --- writing ----------------------------------------------------------------
 
@@ -558,6 +548,61 @@ class Archive:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def schema_version(db: Database) -> int:
+    """The migrations applied to the archive (SQLite's user_version; 0 before versioning)."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: Database) -> int:
+    """Apply the migrations the archive lacks, each once and in order (the writer does, when a
+    crawl opens it); return how many were applied."""
+    done = schema_version(db)
+    if done > len(MIGRATIONS):
+        raise ArchiveError(f"the archive was made by a newer blogarchive (schema {done}): upgrade blogarchive")
+    for version, step in enumerate(MIGRATIONS[done:], start=done + 1):
+        step(db)
+        db.execute(f"PRAGMA user_version = {version}")
+    # the columns PostItem declares today (a no-op when all are there): a field added to the
+    # item reaches every archive even before its own step is written
+    for table, schema in (("posts", POSTS_SCHEMA), ("runs", RUNS_SCHEMA)):
+        db.table(table).add_missing_columns([{name: typ() for name, typ in schema.items()}])
+    return max(0, len(MIGRATIONS) - done)
+
+
+def _schema_1(db: Database) -> None:
+    """The archive as of schema 1: every table, index and the full-text index.  Idempotent, so
+    that archives made before versioning (user_version 0, any older column set) are grown to it."""
+    db.enable_wal()  # readers (export, status) never block a nightly crawl
+    posts = db.table("posts")
+    posts.create(POSTS_SCHEMA, pk="url", if_not_exists=True)
+    # archives made by earlier versions gain the newer columns
+    posts.add_missing_columns([{name: typ() for name, typ in POSTS_SCHEMA.items()}])
+    db.table("revisions").create(
+        {"id": int, "url": str, "replaced_at": str, "changed": str, "record": str},
+        pk="id",
+        if_not_exists=True,
+    )
+    db.table("revisions").create_index(["url"], if_not_exists=True)
+    # a new URL whose content an archived post has: a renamed slug (see _renamed_from)
+    posts.create_index(["content_hash"], if_not_exists=True)
+    db.table("runs").create(RUNS_SCHEMA, pk="id", if_not_exists=True)
+    db.table("runs").add_missing_columns([{name: typ() for name, typ in RUNS_SCHEMA.items()}])
+    db.table("template").create({"key": str, "count": int}, pk="key", if_not_exists=True)
+    # changes held back until a later crawl confirms them (or `blogarchive accept`)
+    db.table("held").create(HELD_SCHEMA, pk="url", if_not_exists=True)
+    # downloaded images and PDFs: original URL → content-addressed path under the assets folder
+    db.table("assets").create(
+        {"url": str, "path": str, "checksum": str, "post_url": str, "stored_at": str}, pk="url", if_not_exists=True
+    )
+    # a no-op when the index and its triggers already exist
+    posts.enable_fts(FTS_COLUMNS, create_triggers=True, replace=True)
+
+
+# Each step takes the archive from the version before it to its own (its index + 1); a new
+# column or table is a new step at the end, never an edit of an old one.
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_schema_1,)
 
 
 def suspicions(old: dict[str, Any], new: dict[str, Any], twin: bool) -> list[str]:

@@ -33,7 +33,7 @@ class AssetsPipeline(FilesPipeline):
         self.known: dict[str, dict[str, Any]] = {}
         db = crawler.settings.get("BLOGARCHIVE_DB")
         if db and Path(db).exists():
-            archive = Archive(db)
+            archive = Archive(db, readonly=True)
             try:
                 self.known = archive.known_assets()
             finally:
