@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
-from trafilatura.feeds import FeedParameters, determine_feed, find_links
 
 from blogarchive.evidence import jsonld_objects, jsonld_types
+from blogarchive.seams.trafilatura_api import announced_feeds, feed_links
 from blogarchive.urls import NOT_POSTS, archive_kind, looks_like_page, same_site
 
 # Sitemaps that list pages, taxonomies, authors or shop items rather than posts, by the
@@ -45,9 +45,7 @@ def sitemap_kind(url: str) -> str:
 
 def feed_urls(html: str, page_url: str) -> list[str]:
     """Feeds a page announces (<link rel="alternate"> RSS/Atom/JSON), on the same site."""
-    parts = urlsplit(page_url)
-    params = FeedParameters(f"{parts.scheme}://{parts.netloc}", parts.hostname or "", page_url)
-    return [u for u in determine_feed(html, params) if same_site(u, page_url)]
+    return [u for u in announced_feeds(html, page_url) if same_site(u, page_url)]
 
 
 def feed_items(feed_text: str, feed_url: str) -> list[str]:
@@ -56,9 +54,7 @@ def feed_items(feed_text: str, feed_url: str) -> list[str]:
     trafilatura's find_links parses the feed; its extract_links would also run
     courlan's filters, which refuse hosts given as IP addresses (a local mirror).
     """
-    parts = urlsplit(feed_url)
-    params = FeedParameters(f"{parts.scheme}://{parts.netloc}", parts.hostname or "", feed_url)
-    links = (urljoin(feed_url, link) for link in find_links(feed_text.strip(), params))
+    links = (urljoin(feed_url, link) for link in feed_links(feed_text, feed_url))
     # a feed's channel link is the blog's home page, not a post
     return [
         u for u in dict.fromkeys(links)

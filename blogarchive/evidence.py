@@ -16,10 +16,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from htmldate import find_date
 from lxml.html import HtmlElement
 
 from blogarchive.dates import parse_timestamp
+from blogarchive.seams.htmldate_api import url_date
 
 # Best evidence first, per field.  Standards before the theme's markup, the page before
 # others' word about it (feed, card, widget); the URL last.  An excerpt is the blog's
@@ -69,10 +69,10 @@ class DateStyle:
         return parse_timestamp(text, self.languages, self.date_order, self.timezone, self.fetched)
 
 
-def jsonld_objects(tree: HtmlElement) -> Iterator[dict]:
+def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
     """Every object in the page's JSON-LD blocks, nested ones included; broken blocks skipped."""
 
-    def walk(node: object) -> Iterator[dict]:
+    def walk(node: object) -> Iterator[dict[str, Any]]:
         if isinstance(node, dict):
             yield node
             for value in node.values():
@@ -88,7 +88,7 @@ def jsonld_objects(tree: HtmlElement) -> Iterator[dict]:
             continue
 
 
-def jsonld_types(obj: dict) -> set[str]:
+def jsonld_types(obj: dict[str, Any]) -> set[str]:
     """An object's @type names ("BlogPosting", also when written as a schema.org URL)."""
     kind = obj.get("@type")
     return {t.rsplit("/", 1)[-1] for t in (kind if isinstance(kind, list) else [kind]) if isinstance(t, str)}
@@ -96,7 +96,7 @@ def jsonld_types(obj: dict) -> set[str]:
 
 def url_claim(url: str) -> list[Claim]:
     """The date a post's URL states (/2025/05/04/slug), if any."""
-    in_url = find_date("<html><body></body></html>", url=url, extensive_search=False)
+    in_url = url_date(url)
     return [Claim("published", "url", in_url, url)] if in_url else []
 
 

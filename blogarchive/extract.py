@@ -11,24 +11,20 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 import lxml.html
-from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
 from markdownify import markdownify
-from trafilatura import bare_extraction
-from trafilatura.htmlprocessing import convert_to_html
-from trafilatura.metadata import extract_metadata
-from trafilatura.settings import Document, Extractor
-from trafilatura.xml import xmltotxt
 
 from blogarchive.dates import parse_date
 from blogarchive.encoding import decode_page
 from blogarchive.evidence import Claim, DateStyle, decide
 from blogarchive.metadata import page_claims
 from blogarchive.profiles import ArticleRules, Profile
+from blogarchive.seams.htmldate_api import page_date
+from blogarchive.seams.trafilatura_api import Document, Extractor, page_metadata, to_html, to_text
+from blogarchive.seams.trafilatura_api import extract as trafilatura_extract
 from blogarchive.template import TemplateView
 from blogarchive.urls import same_site
 from blogarchive.widgets import WidgetEntry, drop_dated_link_lists
@@ -111,11 +107,9 @@ def _htmldate_claims(tree: HtmlElement, url: str, known: list[Claim]) -> list[Cl
     search over the page (widgets and template already removed)."""
     if any(c.kind == "published" and c.source != "url" for c in known):
         return []
-    today = date.today().isoformat()
-    found = find_date(_metadata_view(tree), original_date=True, extensive_search=False, max_date=today)
-    if found:
+    if found := page_date(_metadata_view(tree), extensive=False):
         return [Claim("published", "meta", found, "htmldate")]
-    found = find_date(copy.deepcopy(tree), original_date=True, extensive_search=True, max_date=today)
+    found = page_date(copy.deepcopy(tree), extensive=True)
     return [Claim("published", "htmldate", found, "htmldate")] if found and _states_day(tree, found) else []
 
 
@@ -134,7 +128,7 @@ def _states_day(tree: HtmlElement, day: str) -> bool:
 
 def _body_html(body: etree._Element, url: str) -> tuple[str, list[dict[str, str]], list[str]]:
     """Semantic HTML of the extracted body with absolute links; its images (url, alt) and link URLs."""
-    html_root = convert_to_html(copy.deepcopy(body))
+    html_root = to_html(copy.deepcopy(body))
     doc = lxml.html.fromstring(etree.tostring(html_root, encoding="unicode"))
     doc.make_links_absolute(url, handle_failures="discard")
     for pre in doc.iter("pre"):
@@ -165,7 +159,7 @@ def _plain_text(body: etree._Element) -> str:
     # trafilatura's text writer renders links and images as Markdown: not in plain text
     etree.strip_tags(plain, "ref")
     etree.strip_elements(plain, "graphic", with_tail=False)
-    return xmltotxt(plain, include_formatting=False)
+    return to_text(plain)
 
 
 def _selected_text(tree: HtmlElement, selector: str | None) -> str | None:
@@ -194,10 +188,9 @@ def _extract(content: HtmlElement, url: str, base: Extractor) -> Document | None
     options = copy.copy(base)  # shallow: only the per-page URL differs
     options.url = options.source = url
     try:
-        doc = bare_extraction(content, url=url, options=options)
+        return trafilatura_extract(content, url, options)
     except (RecursionError, ValueError, etree.LxmlError):  # absurdly nested or broken markup
         return None
-    return doc if isinstance(doc, Document) else None  # output_format="python": a Document
 
 
 def _trafilatura_claims(doc: Document) -> list[Claim]:
@@ -255,7 +248,7 @@ def parse_post(
         return None
     if content is not tree:
         # trafilatura read metadata from the body element alone: read the page's
-        meta = extract_metadata(tree, url, _OPTIONS.date_params, extensive=False)
+        meta = page_metadata(tree, url, _OPTIONS.date_params)
         doc.title, doc.author, doc.tags, doc.description = meta.title, meta.author, meta.tags, meta.description
     claims += _trafilatura_claims(doc)
     fields, sources = decide(claims, style.timezone)

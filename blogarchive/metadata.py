@@ -63,7 +63,7 @@ def _texts(node: Any) -> list[str]:
     return [t for t in (_text(i) for i in items) if t]
 
 
-def _walk(node: Any) -> Iterator[dict]:
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
     if isinstance(node, dict):
         yield node
         for key, value in node.items():
@@ -74,12 +74,12 @@ def _walk(node: Any) -> Iterator[dict]:
             yield from _walk(value)
 
 
-def _rdfa_objects(items: list[dict]) -> list[dict]:
+def _rdfa_objects(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """RDFa's graph as schema.org-style objects: property names without their vocabulary,
     references to other nodes resolved one level."""
     nodes = {item.get("@id"): item for item in items}
 
-    def plain(item: dict, depth: int = 0) -> dict:
+    def plain(item: dict[str, Any], depth: int = 0) -> dict[str, Any]:
         out: dict[str, Any] = {"@type": item.get("@type", [])}
         for key, values in item.items():
             if key.startswith("@"):
@@ -98,13 +98,13 @@ def _rdfa_objects(items: list[dict]) -> list[dict]:
     return [plain(item) for item in items]
 
 
-def _is_own(obj: dict, page: str) -> bool:
+def _is_own(obj: dict[str, Any], page: str) -> bool:
     """True when a schema.org object names this page as its URL (or names none)."""
     named = [n for key in ("url", "@id", "mainEntityOfPage") if (n := _text(obj.get(key))) and n.startswith("http")]
     return not named or any(canonical_url(n.split("#")[0]) == page for n in named)
 
 
-def _schema_claims(objects: list[dict], source: str, page: str, style: DateStyle) -> Iterator[Claim]:
+def _schema_claims(objects: list[dict[str, Any]], source: str, page: str, style: DateStyle) -> Iterator[Claim]:
     """Claims from schema.org objects: the page's own Article first, a WebPage's dates after."""
     articles = [o for o in objects if jsonld_types(o) & ARTICLE_TYPES]
     own = [o for o in articles if _is_own(o, page)] or articles[:1]
@@ -140,7 +140,7 @@ def _claims_of(source: str, style: DateStyle, **fields: Any) -> Iterator[Claim]:
             yield Claim(kind, source, text, text)
 
 
-def _opengraph_claims(items: list[dict], style: DateStyle, any_type: bool = False) -> Iterator[Claim]:
+def _opengraph_claims(items: list[dict[str, Any]], style: DateStyle, any_type: bool = False) -> Iterator[Claim]:
     for og in items:
         if not any_type and str(og.get("og:type", "article")).lower() != "article":
             continue  # a website's or profile's description is not a post's
@@ -155,7 +155,7 @@ _DC = {"title": "title", "creator": "author", "date": "published", "created": "p
        "modified": "modified", "description": "excerpt", "subject": "tags"}  # fmt: skip
 
 
-def _dublincore_claims(items: list[dict], style: DateStyle) -> Iterator[Claim]:
+def _dublincore_claims(items: list[dict[str, Any]], style: DateStyle) -> Iterator[Claim]:
     for block in items:
         for element in [*block.get("elements", []), *block.get("terms", [])]:
             name = str(element.get("URI", "")).rstrip("/").rsplit("/", 1)[-1].lower()
@@ -163,14 +163,14 @@ def _dublincore_claims(items: list[dict], style: DateStyle) -> Iterator[Claim]:
                 yield from _claims_of("meta", style, **{kind: element.get("content")})
 
 
-def _entries(items: list[dict]) -> Iterator[dict]:
+def _entries(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for item in items:
         if "h-entry" in item.get("@type", []):
             yield item
         yield from _entries(item.get("children", []))
 
 
-def _microformat_claims(items: list[dict], page: str, style: DateStyle) -> Iterator[Claim]:
+def _microformat_claims(items: list[dict[str, Any]], page: str, style: DateStyle) -> Iterator[Claim]:
     """The page's h-entry (by its URL, or the only one); the h-card of its author."""
     entries = list(_entries(items))
     own = [e for e in entries if any(canonical_url(u) == page for u in _texts(e.get("url")))]
@@ -281,19 +281,22 @@ def page_claims(tree: HtmlElement, url: str, style: DateStyle) -> list[Claim]:
     return structured_claims(tree, url, style) + url_claim(url)
 
 
-def _extract_tree(tree: HtmlElement, url: str, syntaxes: list[str]) -> dict[str, list[dict]]:
+def _extract_tree(tree: HtmlElement, url: str, syntaxes: list[str]) -> dict[str, list[dict[str, Any]]]:
     try:
-        return extruct.extract(tree, base_url=url, syntaxes=syntaxes, uniform=True, with_og_array=True, errors="ignore")
+        found: dict[str, list[dict[str, Any]]] = extruct.extract(
+            tree, base_url=url, syntaxes=syntaxes, uniform=True, with_og_array=True, errors="ignore"
+        )
+        return found
     except (ValueError, TypeError, RecursionError) as err:  # malformed markup must not cost the post
         log.debug("structured data unreadable on %s: %s", url, err)
         return {}
 
 
 def _serialised(tree: HtmlElement, tail: bool = True) -> str:
-    return etree.tostring(tree, encoding="unicode", method="html", with_tail=tail)
+    return str(etree.tostring(tree, encoding="unicode", method="html", with_tail=tail))
 
 
-def _microformats(tree: HtmlElement, url: str) -> list[dict]:
+def _microformats(tree: HtmlElement, url: str) -> list[dict[str, Any]]:
     # mf2py parses again (BeautifulSoup, slowly): only the outermost entries, where there are any
     entry = f"{_cls('h-entry')} or {_cls('hentry')}"
     roots = tree.xpath(f"//*[{entry}][not(ancestor::*[{entry}])]")
@@ -303,16 +306,18 @@ def _microformats(tree: HtmlElement, url: str) -> list[dict]:
     return _extract(html, url, "microformat")
 
 
-def _rdfa(tree: HtmlElement, url: str) -> list[dict]:
+def _rdfa(tree: HtmlElement, url: str) -> list[dict[str, Any]]:
     # RDFa needs its own DOM parse: only when an element of the body declares a type
     if not tree.xpath("//body//*[@typeof]"):
         return []
     return _rdfa_objects(_extract(_serialised(tree), url, "rdfa"))
 
 
-def _extract(html: str, url: str, syntax: str) -> list[dict]:
+def _extract(html: str, url: str, syntax: str) -> list[dict[str, Any]]:
     try:
-        return extruct.extract(html, base_url=url, syntaxes=[syntax], uniform=True, errors="ignore").get(syntax, [])
+        found: list[dict[str, Any]] = extruct.extract(html, base_url=url, syntaxes=[syntax], uniform=True,
+                                                      errors="ignore").get(syntax, [])  # fmt: skip
+        return found
     except (ValueError, TypeError, RecursionError) as err:
         log.debug("%s unreadable on %s: %s", syntax, url, err)
         return []

@@ -38,6 +38,7 @@ from blogarchive.extract import Article, parse_html, parse_post
 from blogarchive.listing import Listing, parse_listing
 from blogarchive.metadata import site_values
 from blogarchive.profiles import Profile
+from blogarchive.seams.pool_api import kill_workers
 from blogarchive.template import TemplateView, block_keys
 from blogarchive.wpapi import api_root
 
@@ -243,8 +244,7 @@ class PagePool:
             if self._broken:
                 # a pool that lost a worker cannot be shut down politely (its manager waits
                 # on processes it is still starting): end its processes, do not wait for them
-                for process in list(getattr(executor, "_processes", {}).values()):
-                    process.kill()
+                kill_workers(executor)
             executor.shutdown(wait=not self._broken, cancel_futures=True)
         self._broken = self._broken or executor is not None
         self._feed()  # fails what is still queued over to in-process reading
