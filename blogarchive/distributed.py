@@ -48,7 +48,7 @@ from blogarchive.evidence import Claim
 from blogarchive.fingerprint import CanonicalFingerprinter
 from blogarchive.items import GoneItem, PostItem, UnchangedItem, as_record
 from blogarchive.lock import archive_lock
-from blogarchive.runs import CrawlSummary, compare_with_last_good, record_run, summarize
+from blogarchive.runs import CrawlSummary, close_run, open_run
 from blogarchive.settings import DOWNLOAD_DELAY
 from blogarchive.sites import Site
 from blogarchive.storage import Archive, Batch, utc_now
@@ -359,8 +359,11 @@ def crawl_site(
     k = keys(site.name)
     server.delete(*k.values())
     started, clock = datetime.now(UTC), time.monotonic()
+    # this run's row before any page is fetched, as every crawl's (blogarchive.runs.open_run);
+    # the workers compare with the run before it (their early stop)
+    run = open_run(db, site.start_url, site.name)
+    extra = [*extra, "-s", f"BLOGARCHIVE_RUN_ID={run[1]}"]
     archive = Archive(db)
-    last_good = archive.last_good_run(site.start_url)
     writer = Writer(archive, server, k["items"])
     since = utc_now()
     try:
@@ -378,9 +381,8 @@ def crawl_site(
     finally:
         archive.close()
         server.delete(*k.values())
-    summary = summarize(merged.crawl_stats(), site.start_url, time.monotonic() - clock, full, merged.failures)
-    compare_with_last_good(summary, last_good)
-    record_run(db, summary, started, site.name)
+    summary = close_run(db, merged.crawl_stats(), run, start_url=site.start_url, site=site.name, full=full,
+                        failures=merged.failures, started=started, seconds=time.monotonic() - clock)  # fmt: skip
     workers_did = {"recovered": recovered, "worker_exits": [p.returncode for p in procs]}
     return summary, {**workers_did, "worker_pages": merged.worker_pages}
 
