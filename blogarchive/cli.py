@@ -341,7 +341,7 @@ def export(
 ) -> None:
     """Export the archive (help text: EXPORT_HELP)."""
     try:
-        chosen = parse_fields(fields)
+        chosen = parse_fields(fields, include_removed)
     except ValueError as err:
         raise Fatal(str(err)) from err
     if since and until and since > until:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -19,7 +19,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Column order of every export (PostItem's declaration order); users script against these
 # names.  Optional fields are exported when asked for by name (`--fields url,removed_at`).
 EXPORT_FIELDS = post_fields(export="default")
-EXPORTABLE_FIELDS = (*EXPORT_FIELDS, *post_fields(export="optional"))
+# derived, not stored: whether the post is marked removed (beside removed_at)
+DERIVED_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {"removed": lambda post: bool(post.get("removed_at"))}
+EXPORTABLE_FIELDS = (*EXPORT_FIELDS, *post_fields(export="optional"), *DERIVED_FIELDS)
+# the default columns when removed posts are exported too: what marks them
+REMOVED_FIELDS = ("removed_at", "removed")
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,11 @@ class Selection:
         return self.include_removed or not post.get("removed_at")
 
 
-def parse_fields(spec: str | None) -> tuple[str, ...]:
-    """'url,title' → ('url', 'title'); ValueError naming an unknown field."""
+def parse_fields(spec: str | None, include_removed: bool = False) -> tuple[str, ...]:
+    """'url,title' → ('url', 'title'); ValueError naming an unknown field.  No *spec*: the
+    default columns, and what marks a removed post when removed posts are *include*d."""
     if not spec:
-        return EXPORT_FIELDS
+        return (*EXPORT_FIELDS, *REMOVED_FIELDS) if include_removed else EXPORT_FIELDS
     fields = tuple(f.strip() for f in spec.split(",") if f.strip())
     unknown = [f for f in fields if f not in EXPORTABLE_FIELDS]
     if unknown or not fields:
@@ -60,7 +65,7 @@ def select_posts(archive: Archive, selection: Selection = Selection()) -> Iterat
 def export_rows(archive: Archive, selection: Selection = Selection()) -> Iterable[dict[str, Any]]:
     """Each selected post as an export row, in the selection's field order."""
     for post in select_posts(archive, selection):
-        yield {f: post.get(f) for f in selection.fields}
+        yield {f: DERIVED_FIELDS[f](post) if f in DERIVED_FIELDS else post.get(f) for f in selection.fields}
 
 
 def _neutralise(value: Any) -> Any:

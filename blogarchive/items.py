@@ -60,7 +60,9 @@ class PostItem:
     date_evidence: list[dict[str, str]] = _field(export="default", factory=list)
     # the archive's bookkeeping: when the post was first and last seen, its content's hash
     first_seen: str | None = _field(export="default", archive=True)
-    last_seen: str | None = _field(export="default", archive=True)
+    # last_seen moves every night a post is seen: by name only, so that a nightly export
+    # committed to git changes only when a post did
+    last_seen: str | None = _field(export="optional", archive=True)
     content_hash: str | None = _field(export="default", archive=True)
     # the name given in a sites file (`crawl --sites`, `--site`): which blog of the archive
     site: str | None = _field(export="default")

@@ -108,7 +108,6 @@ def test_exports_parse_back_to_the_archive(crawled, fmt: str, tmp_path: Path) ->
             "body_html",
             "tags",
             "first_seen",
-            "last_seen",
         ):
             assert got[key] == want[key], key
 

@@ -48,14 +48,24 @@ def test_crontab_lines() -> None:
         _check_command(shlex.split(command))
 
 
-def test_systemd_units() -> None:
-    service = configparser.ConfigParser(interpolation=None, strict=False)
-    service.read(DEPLOY / "blogarchive.service")
+def _unit(name: str) -> configparser.ConfigParser:
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
+    assert unit.read(DEPLOY / name), name
+    return unit
+
+
+@pytest.mark.parametrize(
+    ("name", "full", "days"), [("blogarchive", False, "Mon..Sat"), ("blogarchive-full", True, "Sun")]
+)
+def test_systemd_units(name: str, full: bool, days: str) -> None:
+    """The nightly run six days a week, the --full run on the seventh: as the crontab does."""
+    service = _unit(f"{name}.service")
     assert service["Service"]["Type"] == "oneshot"
-    _check_command(shlex.split(service["Service"]["ExecStart"]))
-    timer = configparser.ConfigParser(interpolation=None, strict=False)
-    timer.read(DEPLOY / "blogarchive.timer")
-    assert timer["Timer"]["OnCalendar"] and timer["Install"]["WantedBy"] == "timers.target"
+    command = shlex.split(service["Service"]["ExecStart"])
+    _check_command(command)
+    assert ("--full" in command) == full
+    timer = _unit(f"{name}.timer")
+    assert timer["Timer"]["OnCalendar"].startswith(days + " ") and timer["Install"]["WantedBy"] == "timers.target"
 
 
 def test_scheduled_ci_workflow() -> None:
@@ -70,6 +80,11 @@ def test_scheduled_ci_workflow() -> None:
     for command in commands:
         _check_command(shlex.split(command.split("||")[0]))
     assert any("git commit" in run for run in runs)
+    # the export is committed, the binary archive is not: it is kept in the Actions cache
+    adds = [line for run in runs for line in run.splitlines() if "git add" in line]
+    assert adds and not any(".db" in line for line in adds)
+    cached = [step for step in workflow["jobs"]["archive"]["steps"] if "actions/cache" in step.get("uses", "")]
+    assert {step["with"]["path"] for step in cached} == {"data/blog.db"} and len(cached) == 2
 
 
 def test_an_unknown_option_is_caught() -> None:
@@ -79,7 +94,7 @@ def test_an_unknown_option_is_caught() -> None:
 
 def test_the_readme_shows_the_schedules() -> None:
     readme = (ROOT / "README.md").read_text()
-    for name in ("deploy/crontab", "deploy/blogarchive.service", "deploy/blogarchive.timer",
+    for name in ("deploy/crontab", "deploy/blogarchive.service", "deploy/blogarchive.timer", "deploy/blogarchive-full.timer",
                  "deploy/github/nightly-archive.yml", "datasette", "sqlite-utils"):  # fmt: skip
         assert name in readme, name
 
