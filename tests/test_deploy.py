@@ -94,8 +94,9 @@ def test_an_unknown_option_is_caught() -> None:
 
 def test_the_readme_shows_the_schedules() -> None:
     readme = (ROOT / "README.md").read_text()
-    for name in ("deploy/crontab", "deploy/blogarchive.service", "deploy/blogarchive.timer", "deploy/blogarchive-full.timer",
-                 "deploy/github/nightly-archive.yml", "datasette", "sqlite-utils"):  # fmt: skip
+    for name in ("deploy/crontab", "deploy/blogarchive.service", "deploy/blogarchive.timer",
+                 "deploy/blogarchive-full.timer", "deploy/github/nightly-archive.yml", "datasette",
+                 "sqlite-utils"):  # fmt: skip
         assert name in readme, name
 
 
