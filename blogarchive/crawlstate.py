@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,6 +159,11 @@ class CrawlState:
     stop_after: int = 0
     held_run: int = 0
     stopped_early: bool = False
+    # what tonight's complete sources cover, so that a deletion is caught without --full: the
+    # oldest day a newest-first source (the index walk, a feed) reached, and every URL a
+    # sitemap listed
+    covered_since: str | None = None
+    sitemap_listed: set[str] = field(default_factory=set)
     start_failed: bool = False  # the start page answered an error: no post is marked removed
     # the frontier
     visited: set[str] = field(default_factory=set)
@@ -255,9 +261,32 @@ class CrawlState:
                 for url, known in sorted(self.known.items())
                 if url not in self.visited and (full or not known["removed_at"])
             ]
-        not_revisited = sum(1 for url, k in self.known.items() if url not in self.visited and not k["removed_at"])
-        self._stat_set("blogarchive/not_revisited", not_revisited)
         return []
+
+    def covered(self, days: Iterable[str | None]) -> None:
+        """A newest-first source (an index page, a feed page) listed posts of these *days*
+        (ISO dates): every post since the oldest is one it would list."""
+        for day in (d[:10] for d in days if d):
+            if self.covered_since is None or day < self.covered_since:
+                self.covered_since = day
+
+    def unlisted(self) -> list[str]:
+        """After an early stop (phase 2 done): the known posts tonight's complete sources no
+        longer list, to ask again (a 404 or 410 marks them removed): one no sitemap lists when
+        a sitemap was read, one dated within what the index walk or a feed covered.  The rest
+        wait for the walk to reach them, or for --full, and are counted."""
+        if not self.stopped_early or self.config.full:
+            return []
+        since, listed = self.covered_since, self.sitemap_listed
+        unseen = {u: k for u, k in self.known.items() if u not in self.visited and not k["removed_at"]}
+        again = [
+            known.get("fetched_url") or url
+            for url, known in sorted(unseen.items())
+            if (listed and url not in listed) or (since and (known.get("published") or "")[:10] >= since)
+        ]
+        self._stat_set("blogarchive/not_revisited", len(unseen) - len(again))
+        self._stat_set("blogarchive/rechecked_unlisted", len(again))
+        return again
 
     # --- the frontier ------------------------------------------------------------
 
@@ -274,6 +303,8 @@ class CrawlState:
             for card in (c for c in listing.cards if c.url in good):
                 self.learner.add(card.url)
                 leads.append(Lead(card.url, "card", card, url))
+            if source in ("start", "index"):
+                self.covered(self.style().read(c.date_text) for c in listing.cards)
             if source in ("start", "index") and not self.config.full and self.stop_walk(listing.cards):
                 self.stopped_early = True
                 self._stat_set("blogarchive/stopped_early_at", url)
@@ -349,6 +380,7 @@ class CrawlState:
             if kind == "posts":
                 self.learner.add(loc)
             key = canonical_url(loc)
+            self.sitemap_listed.add(key)
             if lastmod:
                 self.sitemap_lastmods[key] = lastmod
             if not self.config.full and unchanged_in_sitemap(self.known.get(key), lastmod):

@@ -46,6 +46,8 @@ class CrawlSummary:
     # the previous run's status when it made this run walk the whole index (it did not finish cleanly)
     walk_whole: str | None = None
     not_revisited: int = 0
+    # known posts tonight's sitemaps, feeds or index walk no longer list: asked again despite the early stop
+    rechecked_unlisted: int = 0
     sitemap_skipped: int = 0
     links_malformed: int = 0
     canonical_ignored: int = 0
@@ -89,6 +91,9 @@ class CrawlSummary:
                 f"stopped the index walk early at {self.stopped_early_at}: {self.not_revisited} known posts "
                 "not revisited tonight (run with --full to re-check every post)"
             )
+        if self.rechecked_unlisted:
+            out.append(f"{self.rechecked_unlisted} known posts no longer listed where they would be (sitemap, "
+                       "feed, the index walked): asked again")  # fmt: skip
         if self.walk_whole:
             previous = _PREVIOUS.get(self.walk_whole, f"the last run ended {self.walk_whole}")
             out.append(f"{previous}: walked the whole index (no early stop) so that no post is missed")
@@ -144,6 +149,7 @@ def summarize(
         stopped_early_at=stats.get("blogarchive/stopped_early_at"),
         walk_whole=stats.get("blogarchive/walk_whole"),
         not_revisited=count("not_revisited"),
+        rechecked_unlisted=count("rechecked_unlisted"),
         sitemap_skipped=count("sitemap_skipped"),
         links_malformed=count("links_malformed"),
         canonical_ignored=count("canonical_ignored"),

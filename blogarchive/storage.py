@@ -157,8 +157,8 @@ class Archive:
         """What a later crawl needs of each archived post: validators, card fields, removal
         (of the posts named *site*, when given)."""
         sql = (
-            "select url, etag, http_last_modified, sitemap_lastmod, title, published_raw, date_source, card_title,"
-            " card_date, excerpt, excerpt_source, removed_at, site, fetched_url from posts"
+            "select url, etag, http_last_modified, sitemap_lastmod, title, published, published_raw, date_source,"
+            " card_title, card_date, excerpt, excerpt_source, removed_at, site, fetched_url from posts"
         )
         rows = self.db.query(sql + " where site = ?", [site]) if site else self.db.query(sql)
         return {row["url"]: row for row in rows}

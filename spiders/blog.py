@@ -181,7 +181,9 @@ class BlogSpider(scrapy.Spider):
         """A feed page: what it says of each post; its items, requested after the index walk
         (a post met first on its card keeps the card); the next page of a paged feed."""
         state = self.state
-        state.add_claims(feed_claims(response.body, response.url))
+        claims = feed_claims(response.body, response.url)
+        state.add_claims(claims)
+        state.covered(c.value for found in claims.values() for c in found if c.kind == "published")
         items = state.new_feed_items(feed_items(response.text, response.url))
         if state.phase == 1:
             state.feed_links.extend(items)
@@ -251,6 +253,12 @@ class BlogSpider(scrapy.Spider):
             for request in self._discovery_requests():
                 engine.crawl(request)
             raise DontCloseSpider
+        if state.phase == 2:
+            state.phase = 3  # sitemaps and feeds read: what they no longer list is asked again
+            if again := state.unlisted():
+                for url in again:
+                    engine.crawl(self._page(url, "known"))
+                raise DontCloseSpider
         # links found in posts extracted since (held posts, phase-2 posts)
         if fresh := state.fresh_links():
             for url in fresh:
