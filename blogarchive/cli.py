@@ -466,6 +466,10 @@ def status(db: str, limit: int, as_json: bool) -> None:
     # piped or mailed by cron: no terminal width to honour, so keep the table whole
     (console if console.is_terminal else Console(width=120)).print(table)
     for run in runs[:1]:
+        if run.get("status") == "running":
+            click.echo("last run: still running, or it died (killed, crashed): the next run walks the whole index")
+        elif not run.get("complete"):
+            click.echo(f"last run not complete: {run.get('incomplete') or 'it did not walk every source to its end'}")
         for warning in json.loads(run.get("warnings") or "[]"):
             click.echo(f"last run warning: {warning}")
     if held:

@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 # A site on this machine (the demo, the tests) is crawled without politeness delays.
 LOCAL_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,
                   "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "RETRY_TIMES": 0}  # fmt: skip
+# runs that finished cleanly: after one, the archive holds every older post ("warnings": the
+# name of drift in archives made before the statuses were settled)
+CLEAN_STATUSES = ("ok", "drift", "warnings")
 _LOG = logging.getLogger("blogarchive.crawl")
 _MAX_FAILURES_KEPT = 500  # failed pages listed in the run's record (all are counted)
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -223,7 +226,7 @@ class CrawlState:
         self.known = known
         # the early stop trusts the archive to hold every older post: only true after a
         # run that finished cleanly (not killed, interrupted, capped, nor with failed pages)
-        self.may_stop_early = previous is not None and previous["status"] in ("ok", "warnings")
+        self.may_stop_early = previous is not None and previous["status"] in CLEAN_STATUSES
         if known and not self.may_stop_early:
             self._stat_set("blogarchive/walk_whole", (previous or {}).get("status") or "none")
 

@@ -64,16 +64,26 @@ class CrawlSummary:
 
     @property
     def status(self) -> str:
-        """ok, warnings, errors; or, for a run that did not finish: interrupted (Ctrl-C,
+        """ok, drift (drift warnings), errors; or, for a run that did not finish: interrupted (Ctrl-C,
         SIGTERM), capped (--max-pages), failed (anything else: disk full...)."""
         if self.finish_reason != "finished":
             return _UNFINISHED.get(self.finish_reason, "failed")
-        return "errors" if self.errors or not self.found else "warnings" if self.warnings else "ok"
+        return "errors" if self.errors or not self.found else "drift" if self.warnings else "ok"
 
     @property
     def complete(self) -> bool:
         """True when the run saw every post: it finished and walked the whole index."""
         return self.finish_reason == "finished" and (self.full or not self.stopped_early_at)
+
+    @property
+    def incomplete(self) -> str | None:
+        """Why the run did not see every post (None when it did)."""
+        if self.complete:
+            return None
+        if self.finish_reason != "finished":
+            return _WHY_UNFINISHED.get(self.status, f"it ended early ({self.finish_reason or 'no reason'})")
+        unseen = self.not_revisited
+        return f"the index walk stopped early at {self.stopped_early_at} ({unseen} known posts not revisited)"
 
     def lines(self) -> list[str]:
         kept = f", kept {self.kept} (empty page, old version kept)" if self.kept else ""
@@ -170,6 +180,11 @@ _PREVIOUS = {
     "failed": "the last run failed",
 }
 _UNFINISHED = {"shutdown": "interrupted", "closespider_pagecount": "capped"}
+_WHY_UNFINISHED = {
+    "interrupted": "it was interrupted (Ctrl-C, SIGTERM): the next run walks the whole index",
+    "capped": "it stopped at the page cap (--max-pages): the next run walks the whole index",
+    "failed": "it failed (see fatal): the next run walks the whole index",
+}
 
 # Drift thresholds: a template change that moves every body, far fewer posts.
 _MOVED_SHARE = 0.8
@@ -219,6 +234,7 @@ def record_run(
             **run,
             # a complete run visited every post; its count is the yardstick for drift
             "complete": int(summary.complete),
+            "incomplete": summary.incomplete,
             "warnings": json.dumps(summary.warnings),
             "failures": json.dumps(summary.failures),
             "started": started.isoformat(timespec="seconds"),

@@ -59,6 +59,8 @@ RUNS_SCHEMA: dict[str, type] = {
     "pages": int, "not_modified": int, "found": int, "new": int, "updated": int, "unchanged": int,
     "removed": int, "restored": int, "kept": int, "errors": int, "bytes": int, "warnings": str,
     "date_conflicts": int, "failures": str, "site": str, "held": int, "fatal": str,
+    # why the run did not see every post (blogarchive.runs.CrawlSummary.incomplete)
+    "incomplete": str,
 }  # fmt: skip
 HELD_SCHEMA: dict[str, type] = {
     "url": str, "held_at": str, "session": str, "reasons": str, "content_hash": str, "body_hash": str,

@@ -153,7 +153,7 @@ def test_a_template_change_raises_drift_warnings(tmp_path: Path) -> None:
         status, warnings = conn.execute("select status, warnings from runs order by id desc").fetchone()
         # the stubs are held, not stored: every post keeps its whole body
         bodies = [len(b) for (b,) in conn.execute("select body_text from posts")]
-    assert status == "warnings" and len(json.loads(warnings)) == 3
+    assert status == "drift" and len(json.loads(warnings)) == 3
     assert min(bodies) > 2 * max(len(p.excerpt) for p in posts)
     listed = run_cli("accept", "--db", str(db))
     assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 8 and "less than half" in listed.stdout

@@ -1,14 +1,20 @@
-"""Deletions caught by plain nightly runs: what tonight's index walk, feeds or sitemap cover
-and no longer list is asked again, although the walk stopped early."""
+"""Plain nightly runs that are right without --full: deletions caught although the walk
+stopped early (what tonight's index walk, feeds or sitemap cover and no longer list is
+asked again), and a capped or interrupted run completed by the next one."""
 
 from __future__ import annotations
 
+import json
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from blogarchive.demo.server import serve
 from blogarchive.demo.site import Page, build_site, load_posts
-from tests.helpers import run_cli
+from tests.helpers import ROOT, run_cli
 
 
 def _removed(db: Path) -> dict[str, str | None]:
@@ -65,3 +71,53 @@ def test_a_post_the_sitemap_no_longer_lists_is_asked_again(tmp_path: Path) -> No
     assert "stopped the index walk early" in second.stderr, second.stderr
     assert "removed 1" in second.stderr, second.stderr
     assert _removed(db)[f"{url}{old.path}"]
+
+
+def _runs(db: Path) -> list[dict]:
+    return [json.loads(line) for line in run_cli("status", "--db", str(db), "--json").stdout.splitlines()]
+
+
+def test_a_capped_first_crawl_is_completed_by_the_next_plain_run(tmp_path: Path) -> None:
+    db = tmp_path / "blog.db"
+    posts = load_posts(limit=30)
+    with serve(dict(build_site(posts))) as url:
+        capped = run_cli("crawl", f"{url}/blog", "--db", str(db), "--max-pages", "20")
+        assert 0 < len(_removed(db)) < 30
+        (run,) = _runs(db)
+        assert (run["status"], run["complete"]) == ("capped", 0)
+        assert "page cap" in run_cli("status", "--db", str(db)).stdout
+        second = run_cli("crawl", f"{url}/blog", "--db", str(db))
+    assert capped.returncode == 1, capped.stderr
+    assert second.returncode == 0, second.stderr
+    assert "walked the whole index" in second.stderr, second.stderr
+    assert len(_removed(db)) == 30
+    assert (_runs(db)[0]["status"], _runs(db)[0]["complete"]) == ("ok", 1)
+
+
+def test_an_interrupted_run_is_recorded_as_such_and_completed_by_the_next(tmp_path: Path) -> None:
+    db = tmp_path / "blog.db"
+    posts = load_posts(limit=30)
+    log: list[tuple[str, str, int]] = []
+    with serve(dict(build_site(posts)), log=log) as url:
+        # slowed down (a command-line setting outranks the local site's no-delay), so that
+        # SIGTERM comes mid-crawl
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "blogarchive", "crawl", f"{url}/blog", "--db", str(db), "--quiet",
+             "-s", "DOWNLOAD_DELAY=0.2", "-s", "BLOGARCHIVE_BATCH_SIZE=2"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        # past the template's twenty posts, so that some are archived before the signal
+        while len(log) < 27 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the crawl ended before it could be interrupted"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) != 0
+        (run,) = _runs(db)
+        assert (run["status"], run["complete"]) == ("interrupted", 0)
+        assert 0 < len(_removed(db)) < 30
+        assert "interrupted" in run_cli("status", "--db", str(db)).stdout
+        second = run_cli("crawl", f"{url}/blog", "--db", str(db))
+    assert second.returncode == 0, second.stderr
+    assert "walked the whole index" in second.stderr, second.stderr
+    assert len(_removed(db)) == 30
