@@ -26,13 +26,14 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
-from blogarchive.assemble import Assembled, Context
-from blogarchive.discovery import ShapeLearner, sitemap_kind
+from blogarchive.assemble import Assembled, Context, assemble
+from blogarchive.discovery import ShapeLearner, feed_items, sitemap_kind
 from blogarchive.evidence import Claim, DateStyle
+from blogarchive.feeds import feed_claims
 from blogarchive.fetch import unchanged_in_sitemap
-from blogarchive.items import GoneItem, UnchangedItem
+from blogarchive.items import GoneItem, PostItem, UnchangedItem
 from blogarchive.listing import Card, Listing
-from blogarchive.pagework import PagePool, PageTask, pool_size
+from blogarchive.pagework import PageFacts, PagePool, PageTask, pool_size
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
 from blogarchive.sitemaps import entries
 from blogarchive.sites import check_site_name
@@ -457,6 +458,21 @@ class CrawlState:
         """What a post's record needs of the crawl (blogarchive.assemble)."""
         config = self.config
         return Context(config.start_url, config.site, self.style(), self.site_values, self.site_claims, self.not_a_post)
+
+    def post(self, facts: PageFacts, page: Page) -> PostItem | None:
+        """A post page's record (blogarchive.assemble), and what the crawl learns from it."""
+        if (done := assemble(facts, page, self.context())) is None:
+            self.failed(page.url, "no article text found")
+            return None
+        self.learn(done)
+        return done.item
+
+    def read_feed(self, body: bytes, text: str, url: str) -> list[str]:
+        """A feed page: what it says of each post, the days it covers; its items not met before."""
+        claims = feed_claims(body, url)
+        self.add_claims(claims)
+        self.covered(c.value for found in claims.values() for c in found if c.kind == "published")
+        return self.new_feed_items(feed_items(text, url))
 
     def learn(self, done: Assembled) -> None:
         """What a post's page tells the rest of the crawl: links to follow, other posts' dates."""

@@ -2,22 +2,14 @@
 
     scrapy crawl blog -a start_url=URL [-a profile=NAME|PATH] [-a max_pages=N] [-a full=1] [-a site=NAME]
 
-Phases, each starting when the previous one has nothing left to fetch:
-1. the start page, its index pagination, its cards, category/tag/date archives;
-2. robots.txt Sitemap lines and /sitemap.xml (indexes followed, page and taxonomy
-   sitemaps skipped), every RSS/Atom feed the pages announced, links found in posts;
-3. then, until nothing is left: links found in posts extracted since; pages that
-   gave no verdict (no markup evidence, not from a card or feed), judged by the URL
-   pattern the known posts share; posts held while the site template was learned
-   (blogarchive.template), extracted without it when the site has too few posts.
-Cards are read in phase 1 so that a post's card (date, excerpt) is with its
-request: a URL is fetched once, by the first request that names it.
-
-Against an archive that already holds posts, the index walk stops after a run
-of cards the archive holds unchanged; phase 2 then re-checks every known post
-not seen (404/410 marks it removed) unless the walk stopped early; full=1 turns
-that off.  The spider holds callbacks only: what they remember and decide is the
-crawl's state (blogarchive.crawlstate); conditional requests and held pages are
+Phases, each starting when the previous one has nothing left to fetch: 1. the start
+page, its pagination, cards and archives (a post is first requested from its card, so
+the card's date and excerpt are with it); 2. robots.txt, sitemaps, feeds, links found in
+posts, and (unless the nightly walk stopped early on known cards) every known post not
+met, so that a 404/410 marks it removed; 3. known posts tonight's sources no longer
+list, newer links from posts, then the pages held while the template was learned or
+without a verdict.  The spider holds callbacks only: what they remember and decide is
+the crawl's state (blogarchive.crawlstate); conditional requests and held pages are
 middlewares (blogarchive.middlewares); a post's record is blogarchive.assemble's.
 """
 
@@ -37,10 +29,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from blogarchive.assemble import assemble
 from blogarchive.crawlstate import CrawlConfig, CrawlState, attach
-from blogarchive.discovery import classify, feed_items, next_feed_page
-from blogarchive.feeds import feed_claims
+from blogarchive.discovery import classify, next_feed_page
 from blogarchive.fetch import Page, is_html, replay
 from blogarchive.items import PostItem
 from blogarchive.listing import Card
@@ -181,10 +171,7 @@ class BlogSpider(scrapy.Spider):
         """A feed page: what it says of each post; its items, requested after the index walk
         (a post met first on its card keeps the card); the next page of a paged feed."""
         state = self.state
-        claims = feed_claims(response.body, response.url)
-        state.add_claims(claims)
-        state.covered(c.value for found in claims.values() for c in found if c.kind == "published")
-        items = state.new_feed_items(feed_items(response.text, response.url))
+        items = state.read_feed(response.body, response.text, response.url)
         if state.phase == 1:
             state.feed_links.extend(items)
         else:
@@ -204,7 +191,7 @@ class BlogSpider(scrapy.Spider):
             return
         if facts is None:
             facts = await state.reader.run(state.task(page, True, extract=True, is_post=True))
-        for item in self._post(facts, page):
+        if (item := state.post(facts, page)) is not None:
             yield item
         async for item in self._extract(state.release()):
             yield item
@@ -213,15 +200,8 @@ class BlogSpider(scrapy.Spider):
         """Held posts, extracted side by side."""
         tasks = [self.state.reader.run(self.state.task(page, True, extract=True, is_post=True)) for page in held]
         for page, facts in zip(held, await asyncio.gather(*tasks), strict=True):
-            for item in self._post(facts, page):
+            if (item := self.state.post(facts, page)) is not None:
                 yield item
-
-    def _post(self, facts: PageFacts, page: Page) -> Iterator[PostItem]:
-        if (done := assemble(facts, page, self.state.context())) is None:
-            self.state.failed(page.url, "no article text found")
-            return
-        self.state.learn(done)
-        yield done.item
 
     async def parse_held(self, response: Response, pages: list[Page]) -> AsyncIterator[PostItem]:
         """Phase 3: the pages held until now, answered from memory (blogarchive.middlewares.HeldPages)."""
@@ -245,28 +225,27 @@ class BlogSpider(scrapy.Spider):
 
     def on_idle(self) -> None:
         """Start the next phase when the current one has run dry."""
-        state, engine = self.state, self.crawler.engine
-        if state.frontier is not None and state.frontier.busy():
+        if self.state.frontier is not None and self.state.frontier.busy():
             raise DontCloseSpider  # distributed mode: other workers are still finding pages of this phase
+        if requests := self._next_phase():
+            for request in requests:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+
+    def _next_phase(self) -> list[Request]:
+        state = self.state
         if state.phase == 1:
             state.phase = 2
-            for request in self._discovery_requests():
-                engine.crawl(request)
-            raise DontCloseSpider
+            return list(self._discovery_requests())
         if state.phase == 2:
             state.phase = 3  # sitemaps and feeds read: what they no longer list is asked again
             if again := state.unlisted():
-                for url in again:
-                    engine.crawl(self._page(url, "known"))
-                raise DontCloseSpider
-        # links found in posts extracted since (held posts, phase-2 posts)
+                return [self._page(url, "known") for url in again]
+        # links found in posts extracted since (held posts, phase-2 posts); then the held pages
         if fresh := state.fresh_links():
-            for url in fresh:
-                engine.crawl(self._page(url, "link"))
-            raise DontCloseSpider
-        if held := state.last_held():
-            engine.crawl(replay(held, self.parse_held, self.on_held_error))
-            raise DontCloseSpider
+            return [self._page(url, "link") for url in fresh]
+        held = state.last_held()
+        return [replay(held, self.parse_held, self.on_held_error)] if held else []
 
     def on_held_error(self, failure: Failure) -> None:
         """The replay itself failed: record the held pages as failed, never loop on them."""
