@@ -30,7 +30,7 @@ from blogarchive.assemble import Assembled, Context, assemble
 from blogarchive.discovery import ShapeLearner, feed_items, sitemap_kind
 from blogarchive.evidence import Claim, DateStyle
 from blogarchive.feeds import feed_claims
-from blogarchive.fetch import unchanged_in_sitemap
+from blogarchive.fetch import cache_settings, unchanged_in_sitemap
 from blogarchive.items import GoneItem, PostItem, UnchangedItem
 from blogarchive.listing import Card, Listing
 from blogarchive.pagework import PageFacts, PagePool, PageTask, pool_size
@@ -120,10 +120,12 @@ class CrawlConfig:
             resume=json.loads(Path(resume).read_text()) if resume else None,
         )
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self, db_path: str | None = None) -> dict[str, Any]:
         """What this crawl changes in Scrapy's settings: no politeness delays for a site on this
-        machine (the demo, the tests), the page cap of max_pages."""
-        changes: dict[str, Any] = dict(LOCAL_SETTINGS) if is_loopback(self.start_url) else {}
+        machine (the demo, the tests), the page cap of max_pages, the nightly's page cache."""
+        changes: dict[str, Any] = cache_settings(db_path, self.full)
+        if is_loopback(self.start_url):
+            changes |= LOCAL_SETTINGS
         if self.max_pages:
             changes["CLOSESPIDER_PAGECOUNT"] = self.max_pages
         return changes

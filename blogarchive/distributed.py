@@ -224,6 +224,8 @@ def worker_settings(site: Site, db: str, redis_url: str, frontier: bool = True, 
         "LOG_LEVEL": "WARNING",
         # each worker is a process already: no page-reading pool of its own (-s overrides)
         "BLOGARCHIVE_WORKERS": "0",
+        # the page cache is one file, not for several processes at once: posts stay conditional
+        "HTTPCACHE_ENABLED": "False",
     }
     if frontier:
         settings |= {

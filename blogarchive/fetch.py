@@ -9,9 +9,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scrapy import Request
+from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.http import Response, TextResponse
 
 from blogarchive.listing import Card
@@ -101,4 +103,33 @@ def unchanged_in_sitemap(known: dict[str, Any] | None, lastmod: str | None) -> b
 def replay(pages: list[Page], callback: Any, errback: Any) -> Request:
     """The request that hands held *pages* back to *callback* (HeldPages answers it)."""
     return Request(pages[0].url, callback=callback, errback=errback, dont_filter=True,
-                   meta={"held": pages}, cb_kwargs={"pages": pages})  # fmt: skip
+                   meta={"held": pages, "dont_cache": True}, cb_kwargs={"pages": pages})  # fmt: skip
+
+
+class RevalidatePolicy(RFC2616Policy):
+    """Scrapy's RFC 2616 cache policy, for a nightly run that must see tonight's site: a stored
+    page is always revalidated (If-None-Match / If-Modified-Since, never taken as fresh), and
+    stands in for the page only on 304 (never on a 5xx or a network error: a site down must be
+    seen as one).  Only pages with a validator are stored: others cannot be revalidated."""
+
+    def should_cache_response(self, response: Response, request: Request) -> bool:
+        if response.status != 200 or b"no-store" in self._parse_cachecontrol(response):
+            return False
+        return b"ETag" in response.headers or b"Last-Modified" in response.headers
+
+    def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
+        self._set_conditional_validators(request, cachedresponse)
+        return False
+
+    def is_cached_response_valid(self, cachedresponse: Response, response: Response, request: Request) -> bool:
+        return response.status == 304
+
+
+def cache_settings(db_path: str | None, full: bool) -> dict[str, Any]:
+    """Every page of a nightly run asked for conditionally: index and archive pages, sitemaps,
+    feeds, robots.txt, static pages (posts have their own, from the archive: KnownPosts).
+    Stored beside the archive (ARCHIVE.http/); off for --full, which asks for everything."""
+    if not db_path or full:
+        return {}
+    return {"HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": f"{Path(db_path).resolve()}.http",
+            "HTTPCACHE_POLICY": "blogarchive.fetch.RevalidatePolicy"}  # fmt: skip

@@ -7,6 +7,9 @@ the phases' spider_idle handler):
   If-None-Match / If-Modified-Since (unless the run is --full or the post was
   removed), takes 304, 404 and 410 answers to its callback, and carries the card
   stored last time when it was reached without one (blogarchive.fetch.conditional).
+- `Revalidate`: Scrapy's HTTP cache with blogarchive.fetch.RevalidatePolicy, so that
+  every other page (index, archives, sitemaps, feeds, robots.txt, static pages) is
+  asked for conditionally too; a 304 hands the stored page to its callback.
 - `HeldPages`: a request for pages the spider already holds (phase 3: posts held
   while the template was learned, pages without a verdict) is answered from
   memory, as an HTTP cache would, never fetched again (blogarchive.fetch.replay).
@@ -19,6 +22,7 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
 from scrapy.http import HtmlResponse, Response
 
 from blogarchive.crawlstate import crawl_state
@@ -67,3 +71,37 @@ class HeldPages:
             self.crawler.stats.inc_value(self.REPLAYED)
         headers = {"Content-Type": first.content_type} if first.content_type else {}
         return HtmlResponse(request.url, body=first.body, headers=headers, request=request)
+
+
+
+class Revalidate(HttpCacheMiddleware):
+    """Scrapy's HttpCacheMiddleware, except that a network error is an error (the stored page
+    never stands in for a site that did not answer), and that a page fetched or confirmed
+    once this run is not asked for again this run (robots.txt: Scrapy's robots middleware
+    and the sitemap phase both read it)."""
+
+    def __init__(self, settings: Any, stats: Any) -> None:
+        super().__init__(settings, stats)
+        self._confirmed: set[bytes] = set()
+
+    def _key(self, request: Request) -> bytes:
+        return self.crawler.request_fingerprinter.fingerprint(request)
+
+    def process_request(self, request: Request, spider: Any = None) -> Request | Response | None:
+        if not request.meta.get("dont_cache") and self._key(request) in self._confirmed:
+            cached: Response | None = self.storage.retrieve_response(self.crawler.spider, request)
+            if cached is not None:
+                cached.flags.append("cached")
+                self.stats.inc_value("httpcache/hit")
+                return cached
+        return super().process_request(request, spider)
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        answer = super().process_response(request, response, spider)
+        if isinstance(answer, Response) and answer.status == 200 and not request.meta.get("dont_cache"):
+            self._confirmed.add(self._key(request))
+        return answer
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Response | None:
+        request.meta.pop("cached_response", None)
+        return None

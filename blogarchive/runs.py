@@ -142,8 +142,11 @@ def summarize(
         start_url=start_url,
         full=full,
         # fetched pages: not the held pages the spider replays from memory (blogarchive.fetch)
-        pages=stats.get("response_received_count", 0) - stats.get("blogarchive/replayed", 0),
-        not_modified=count("not_modified"),
+        # and not the pages this run had fetched already (served from the page cache)
+        pages=stats.get("response_received_count", 0) - stats.get("blogarchive/replayed", 0)
+        - stats.get("httpcache/hit", 0),
+        # posts answered 304, and the other pages whose stored copy a 304 confirmed
+        not_modified=count("not_modified") + int(stats.get("httpcache/revalidate", 0)),
         found=count("new") + count("updated") + count("unchanged") + count("kept") + count("held"),
         new=count("new"),
         updated=count("updated"),

@@ -49,6 +49,11 @@ DOWNLOADER_MIDDLEWARES = {
     "blogarchive.middlewares.HeldPages": 10,
     # a nightly run's requests for known posts are conditional
     "blogarchive.middlewares.KnownPosts": 20,
+    # and every other page's, through a cache of what it served last time (off unless the
+    # crawl has an archive: blogarchive.fetch.cache_settings); below DownloaderStats (850),
+    # which then counts a 304's bytes, not the stored page's
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "blogarchive.middlewares.Revalidate": 840,
     # before everything else, so that redirected requests are checked too
     "blogarchive.safety.SafetyMiddleware": 50,
 }

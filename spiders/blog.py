@@ -66,7 +66,7 @@ class BlogSpider(scrapy.Spider):
         # Settings are still open here in a real crawl (Scrapy applies them after
         # creating the spider); a crawler built already frozen, as in tests, keeps its own.
         if not crawler.settings.frozen:
-            crawler.settings.setdict(spider.config.settings(), priority="spider")
+            crawler.settings.setdict(spider.config.settings(crawler.settings.get("BLOGARCHIVE_DB")), priority="spider")
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
@@ -86,7 +86,9 @@ class BlogSpider(scrapy.Spider):
               lastmod: str | None = None) -> Request:  # fmt: skip
         """A request for a page that may be a post (blogarchive.middlewares.KnownPosts adds validators)."""
         self.state.visit(url)
-        meta, cb_kwargs = {"source": source, "lastmod": lastmod}, {"card": card, "listing_url": listing_url}
+        # posts are not cached: the archive holds them, and asks for known ones conditionally
+        meta = {"source": source, "lastmod": lastmod, "dont_cache": source in _STRONG}
+        cb_kwargs = {"card": card, "listing_url": listing_url}
         return Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, cb_kwargs=cb_kwargs)
 
     def _discovery_requests(self) -> Iterator[Request]:

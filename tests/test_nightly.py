@@ -98,6 +98,22 @@ def test_unchanged_pages_answered_304(nightly) -> None:
     assert answered[nightly["edited"].path] == 200
 
 
+def test_a_night_with_no_change_asks_for_every_page_conditionally(tmp_path: Path) -> None:
+    """Index pages, robots.txt and posts alike: every page the site has not changed answers 304,
+    and the walk still goes on from the index pages' stored cards."""
+    db = tmp_path / "blog.db"
+    log: list[tuple[str, str, int]] = []
+    with serve(dict(build_site(load_posts(limit=8), WIDGET)), log=log) as url:
+        assert run_cli("crawl", f"{url}/blog", "--db", str(db)).returncode == 0
+        log.clear()
+        again = run_cli("crawl", f"{url}/blog", "--db", str(db))
+    assert again.returncode == 0, again.stderr
+    assert "unchanged 8" in again.stderr, again.stderr
+    served = {path: status for _, path, status in log if status != 404}  # no sitemap.xml: 404 both nights
+    assert served and all(status == 304 for status in served.values()), served
+    assert "/blog" in served and "/robots.txt" in served
+
+
 def test_history_shows_the_versions_and_a_diff(nightly) -> None:
     result = run_cli("history", nightly["url"] + nightly["edited"].path, "--db", str(nightly["db"]))
     assert result.returncode == 0, result.stderr
@@ -110,7 +126,9 @@ def test_status_lists_the_runs(nightly) -> None:
     result = run_cli("status", "--db", str(nightly["db"]), "--json")
     runs = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["status"] for r in runs] == ["errors", "ok"]
-    assert (runs[0]["new"], runs[0]["updated"], runs[0]["removed"], runs[0]["not_modified"]) == (2, 1, 1, 5)
+    assert (runs[0]["new"], runs[0]["updated"], runs[0]["removed"]) == (2, 1, 1)
+    # the five unchanged posts, and the other pages that did not change (robots.txt...)
+    assert runs[0]["not_modified"] == sum(1 for _, _, status in nightly["log"] if status == 304) > 5
     assert runs[0]["bytes"] < runs[1]["bytes"]
     table = run_cli("status", "--db", str(nightly["db"]))
     assert table.returncode == 0 and "304" in table.stdout and "errors" in table.stdout
