@@ -110,14 +110,22 @@ class RevalidatePolicy(RFC2616Policy):
     """Scrapy's RFC 2616 cache policy, for a nightly run that must see tonight's site: a stored
     page is always revalidated (If-None-Match / If-Modified-Since, never taken as fresh), and
     stands in for the page only on 304 (never on a 5xx or a network error: a site down must be
-    seen as one).  Only pages with a validator are stored: others cannot be revalidated."""
+    seen as one).  Only pages with a validator are stored: others cannot be revalidated.
+    One exception: a guessed address (meta "guess": /sitemap.xml) that answered 404 is not
+    asked again until the cache is off (--full, weekly), which finds a sitemap added since."""
 
     def should_cache_response(self, response: Response, request: Request) -> bool:
-        if response.status != 200 or b"no-store" in self._parse_cachecontrol(response):
+        if b"no-store" in self._parse_cachecontrol(response):
+            return False
+        if response.status == 404:
+            return bool(request.meta.get("guess"))
+        if response.status != 200:
             return False
         return b"ETag" in response.headers or b"Last-Modified" in response.headers
 
     def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
+        if cachedresponse.status == 404:
+            return True
         self._set_conditional_validators(request, cachedresponse)
         return False
 

@@ -97,7 +97,8 @@ class BlogSpider(scrapy.Spider):
         origin = f"{parts.scheme}://{parts.netloc}"
         yield Request(f"{origin}/robots.txt", callback=self.parse_robots, errback=self.on_discovery_error,
                       meta={"dont_obey_robotstxt": True})  # fmt: skip
-        yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.on_discovery_error)
+        yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.on_discovery_error,
+                      meta={"guess": True})  # fmt: skip
         yield from self._feeds(self.state.feeds)
         yield from (self._page(url, "feed") for url in self.state.unvisited(self.state.feed_links))
         # links inside posts (old slugs that now redirect, posts no index lists)
