@@ -87,6 +87,19 @@ def test_new_edited_removed_and_failing_posts(nightly) -> None:
     assert not failing["removed_at"] and nightly["failing"].paragraphs[0] in failing["body_text"]
 
 
+def test_exports_mark_the_removed_post(nightly) -> None:
+    db, gone = nightly["db"], nightly["url"] + nightly["deleted"].path
+    plain = [json.loads(line) for line in run_cli("export", "--db", str(db), "--format", "jsonl").stdout.splitlines()]
+    assert gone not in {row["url"] for row in plain} and "removed" not in plain[0]
+    every = run_cli("export", "--db", str(db), "--format", "jsonl", "--include-removed")
+    rows = {row["url"]: row for row in map(json.loads, every.stdout.splitlines())}
+    assert len(rows) == len(plain) + 1
+    assert rows[gone]["removed"] is True and rows[gone]["removed_at"]
+    assert all(row["removed"] is False and row["removed_at"] is None for url, row in rows.items() if url != gone)
+    # the default export has no column that moves when nothing changed
+    assert "last_seen" not in plain[0] and "first_seen" in plain[0]
+
+
 def test_unchanged_pages_answered_304(nightly) -> None:
     answered = {path: status for _, path, status in nightly["log"]}
     touched = {nightly["edited"].path, nightly["deleted"].path, nightly["failing"].path}
