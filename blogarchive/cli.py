@@ -139,11 +139,18 @@ def crawl(
     settings: tuple[str, ...],
 ) -> None:
     """Crawl the blog at URL into the archive (help text: CRAWL_HELP)."""
+    from blogarchive.overrides import SettingError, check_setting  # Scrapy's defaults: for crawls only
+
+    if url is not None and not url.strip():
+        # never the clinic's default for an empty argument (an unset variable in a script)
+        raise Fatal("the start URL is empty: give the blog's address, or no URL for the clinic's blog")
+
     overrides = {}
     for pair in settings:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.isupper():
-            raise Fatal(f"--set takes NAME=VALUE with an upper-case Scrapy setting name, not {pair!r}")
+        try:
+            name, value = check_setting(pair)
+        except SettingError as err:
+            raise Fatal(str(err)) from err
         overrides[name] = value
     if sites_file:
         if url or profile or site:

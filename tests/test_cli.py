@@ -44,15 +44,53 @@ def test_help_documents_every_command() -> None:
         (["history", "https://b.example/x", "--db", "{tmp}/ok.db"], "no post at"),
         (["search", "words", "--db", "{tmp}/not-sqlite.db"], "cannot open archive"),
         (["search", '"unclosed', "--db", "{tmp}/ok.db"], "bad search query"),
-        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "--set", "lowercase=1"], "--set takes NAME=VALUE"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "--set", "lowercase=1"], "no such Scrapy"),
         (["crawl", "https://b.example/", "--db", "{tmp}/not-sqlite.db"], "cannot open archive"),
         (["crawl", "https://b.example/", "--profile", "no-such-profile", "--db", "{tmp}/ok.db"], "no profile named"),
         (["export", "--db", "{tmp}/ok.db", "--format", "markdown"], "give --output FOLDER"),
         (["export", "--db", "{tmp}/ok.db", "--fields", "url,nope"], "unknown field"),
+        # settings: names Scrapy, scrapy-redis or blogarchive knows, values of their type
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "-s", "DOWNLOAD_TIMEOUT=abc"], "a whole number"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "-s", "CLOSESPIDER_PAGECOUNT=many"], "a whole number"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "-s", "BLOGARCHIVE_WORKERS=two"], "a whole number"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "-s", "DOWNLOAD_DELAY=soon"], "a number"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "-s", "LOG_LEVEL=LOUD"], "LOG_LEVEL takes one of"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "-s", "ROBOTSTXT_OBEY=maybe"], "true or false"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "-s", "ITEM_PIPELINES=[1]"], "a JSON object"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "-s", "DOWNLOAD_TIMOUT=10"], "no such Scrapy"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "-s", "=10"], "takes NAME=VALUE"),
+        # URLs
+        (["crawl", "http://[::1", "--db", "{tmp}/ok.db"], "error"),
+        (["crawl", "http://exa mple.test/blog", "--db", "{tmp}/ok.db"], "error"),
+        (["crawl", "http://" + "a" * 300 + ".test/", "--db", "{tmp}/ok.db"], "error"),
+        (["crawl", "https://user:pw@b.example/", "--db", "{tmp}/ok.db"], "user name or password"),
+        (["crawl", "", "--db", "{tmp}/ok.db"], "the start URL is empty"),
+        (["history", "http://[::1", "--db", "{tmp}/ok.db"], "error"),
+        # options
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "--max-pages", "x"], "error"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/ok.db", "--max-pages", "-3"], "error"),
+        (["status", "--db", "{tmp}/ok.db", "-n", "0"], "error"),
+        (["export", "--db", "{tmp}/ok.db", "--format", "xml"], "error"),
+        (["export", "--db", "{tmp}/ok.db", "--since", "2025-05-01", "--until", "2025-01-01"], "is after"),
+        (["export", "--db", "{tmp}/ok.db", "--since", "yesterday-ish"], "error"),
+        (["crawll"], "error"),
+        # paths and files
+        (["crawl", "https://b.example/", "--db", "{tmp}/a-file.txt/x.db"], "error"),
+        (["export", "--db", "{tmp}/ok.db", "--format", "csv", "--output", "{tmp}/a-dir"], "error"),
+        (["crawl", "--sites", "{tmp}/missing-sites.toml", "--db", "{tmp}/ok.db"], "error"),
+        (["crawl", "--sites", "{tmp}/bad-url-sites.json", "--db", "{tmp}/ok.db"], "error"),
+        (["crawl", "--sites", "{tmp}/deep-sites.json", "--db", "{tmp}/ok.db"], "error"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/locked/ok.db"], "error"),
     ],
 )
 def test_bad_input_gives_one_line_and_status_2(args: list[str], message: str, tmp_path: Path) -> None:
     (tmp_path / "not-sqlite.db").write_text("this is not a database\n" * 100)
+    (tmp_path / "a-file.txt").write_text("a file where a folder would be\n")
+    (tmp_path / "a-dir").mkdir()
+    (tmp_path / "bad-url-sites.json").write_text('[{"name": "one", "url": "http://[::1"}]')
+    (tmp_path / "deep-sites.json").write_text("[" * 5000 + "]" * 5000)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "ok.db.lock").mkdir()  # a directory where the lock file goes
     from blogarchive.storage import Archive
 
     Archive(tmp_path / "ok.db").close()
