@@ -224,7 +224,7 @@ def crawl(
         sys.exit(130)
     if summary.found == 0:
         console.print(f"no posts found at {summary.start_url}: is it the blog's address?", style="yellow")
-    if summary.finish_reason == "closespider_pagecount":
+    if summary.status == "capped":
         console.print("stopped at the page cap (--max-pages): the archive may be incomplete", style="yellow")
     sys.exit(0 if summary.ok else 1)
 

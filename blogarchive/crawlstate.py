@@ -122,12 +122,11 @@ class CrawlConfig:
 
     def settings(self, db_path: str | None = None) -> dict[str, Any]:
         """What this crawl changes in Scrapy's settings: no politeness delays for a site on this
-        machine (the demo, the tests), the page cap of max_pages, the nightly's page cache."""
+        machine (the demo, the tests), the nightly's page cache (max_pages is
+        blogarchive.middlewares.PageCap's)."""
         changes: dict[str, Any] = cache_settings(db_path, self.full)
         if is_loopback(self.start_url):
             changes |= LOCAL_SETTINGS
-        if self.max_pages:
-            changes["CLOSESPIDER_PAGECOUNT"] = self.max_pages
         return changes
 
     def resumed(self) -> list[Lead]:

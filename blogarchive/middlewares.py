@@ -10,6 +10,9 @@ the phases' spider_idle handler):
 - `Revalidate`: Scrapy's HTTP cache with blogarchive.fetch.RevalidatePolicy, so that
   every other page (index, archives, sitemaps, feeds, robots.txt, static pages) is
   asked for conditionally too; a 304 hands the stored page to its callback.
+- `PageCap`: `--max-pages N` is N pages fetched, exactly: the request after the Nth is
+  refused (pages in flight would overshoot a cap on responses), and the crawl then ends
+  as any other, with the posts it holds extracted.
 - `HeldPages`: a request for pages the spider already holds (phase 3: posts held
   while the template was learned, pages without a verdict) is answered from
   memory, as an HTTP cache would, never fetched again (blogarchive.fetch.replay).
@@ -23,6 +26,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
 from blogarchive.crawlstate import crawl_state
@@ -94,10 +98,10 @@ class Revalidate(HttpCacheMiddleware):
                 cached.flags.append("cached")
                 self.stats.inc_value("httpcache/hit")
                 return cached
-        return super().process_request(request, spider)
+        return super().process_request(request)
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
-        answer = super().process_response(request, response, spider)
+        answer = super().process_response(request, response)
         if isinstance(answer, Response) and answer.status == 200 and not request.meta.get("dont_cache"):
             self._confirmed.add(self._key(request))
         return answer
@@ -105,3 +109,33 @@ class Revalidate(HttpCacheMiddleware):
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Response | None:
         request.meta.pop("cached_response", None)
         return None
+
+
+class PageCapReached(IgnoreRequest):
+    """A request refused because the crawl fetched its --max-pages already."""
+
+
+class PageCap:
+    """Downloader middleware: at most max_pages requests reach the network (cache hits and
+    held pages answered from memory are not fetched, so not counted)."""
+
+    CAPPED = "blogarchive/capped_requests"
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.sent = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageCap:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        state = crawl_state(self.crawler)
+        cap = state.config.max_pages if state is not None else None
+        if not cap or request.meta.get("redirect_times"):
+            return  # a redirect's next hop is the same page
+        if self.sent >= cap:
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value(self.CAPPED)
+            raise PageCapReached(f"page cap ({cap}) reached: {request.url}")
+        self.sent += 1

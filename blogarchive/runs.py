@@ -42,6 +42,8 @@ class CrawlSummary:
     bytes: int = 0
     seconds: float = 0.0
     finish_reason: str = ""
+    # requests refused at the page cap (--max-pages): the crawl ended without them
+    capped: int = 0
     stopped_early_at: str | None = None
     # the previous run's status when it made this run walk the whole index (it did not finish cleanly)
     walk_whole: str | None = None
@@ -60,7 +62,7 @@ class CrawlSummary:
     @property
     def ok(self) -> bool:
         finished = self.finish_reason == "finished"
-        return finished and self.errors == 0 and self.found > 0 and not self.warnings
+        return finished and not self.capped and self.errors == 0 and self.found > 0 and not self.warnings
 
     @property
     def status(self) -> str:
@@ -68,19 +70,21 @@ class CrawlSummary:
         SIGTERM), capped (--max-pages), failed (anything else: disk full...)."""
         if self.finish_reason != "finished":
             return _UNFINISHED.get(self.finish_reason, "failed")
+        if self.capped:
+            return "capped"
         return "errors" if self.errors or not self.found else "drift" if self.warnings else "ok"
 
     @property
     def complete(self) -> bool:
         """True when the run saw every post: it finished and walked the whole index."""
-        return self.finish_reason == "finished" and (self.full or not self.stopped_early_at)
+        return self.finish_reason == "finished" and not self.capped and (self.full or not self.stopped_early_at)
 
     @property
     def incomplete(self) -> str | None:
         """Why the run did not see every post (None when it did)."""
         if self.complete:
             return None
-        if self.finish_reason != "finished":
+        if self.finish_reason != "finished" or self.capped:
             return _WHY_UNFINISHED.get(self.status, f"it ended early ({self.finish_reason or 'no reason'})")
         unseen = self.not_revisited
         return f"the index walk stopped early at {self.stopped_early_at} ({unseen} known posts not revisited)"
@@ -159,6 +163,7 @@ def summarize(
         bytes=stats.get("downloader/response_bytes", 0),
         seconds=seconds,
         finish_reason=str(stats.get("finish_reason", "")),
+        capped=count("capped_requests"),
         stopped_early_at=stats.get("blogarchive/stopped_early_at"),
         walk_whole=stats.get("blogarchive/walk_whole"),
         not_revisited=count("not_revisited"),

@@ -54,6 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
     # which then counts a 304's bytes, not the stored page's
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     "blogarchive.middlewares.Revalidate": 840,
+    # --max-pages: pages that reach the network, counted after the cache answered what it could
+    "blogarchive.middlewares.PageCap": 845,
     # before everything else, so that redirected requests are checked too
     "blogarchive.safety.SafetyMiddleware": 50,
 }

@@ -34,6 +34,7 @@ from blogarchive.discovery import classify, next_feed_page
 from blogarchive.fetch import Page, is_html, replay
 from blogarchive.items import PostItem
 from blogarchive.listing import Card
+from blogarchive.middlewares import PageCapReached
 from blogarchive.pagework import PageFacts
 from blogarchive.sitemaps import sitemap_xml
 from blogarchive.urls import same_site
@@ -258,6 +259,8 @@ class BlogSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """A page that could not be fetched (network error or HTTP error status)."""
         request = _request(failure)
+        if failure.check(PageCapReached):
+            return  # the run's status says it was capped
         if request.meta.get("source") == "start":
             self.state.start_failed = True
         if failure.check(HttpError):

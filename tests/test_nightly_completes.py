@@ -88,6 +88,8 @@ def test_a_capped_first_crawl_is_completed_by_the_next_plain_run(tmp_path: Path)
         assert "page cap" in run_cli("status", "--db", str(db)).stdout
         second = run_cli("crawl", f"{url}/blog", "--db", str(db))
     assert capped.returncode == 1, capped.stderr
+    assert "pages fetched 20 " in capped.stderr, capped.stderr  # the cap is exact: no page in flight over it
+    assert "page cap" in capped.stderr
     assert second.returncode == 0, second.stderr
     assert "walked the whole index" in second.stderr, second.stderr
     assert len(_removed(db)) == 30
