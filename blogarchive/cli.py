@@ -215,9 +215,13 @@ def crawl(
     elif not quiet:
         for line in summary.lines():
             console.print(line, highlight=False, soft_wrap=True)
-    elif summary.warnings:  # cron mails what a quiet run prints: make drift visible there
+    else:  # cron mails what a quiet run prints: make drift and failed pages visible there
         for warning in summary.warnings:
             click.echo(f"blogarchive: warning: {warning}", err=True)
+        from blogarchive.runs import failure_lines
+
+        for line in failure_lines(summary.failures):
+            click.echo(f"blogarchive: {line}", err=True)
     if summary.finish_reason == "shutdown":
         # Ctrl-C or SIGTERM: what was committed stays; the next run carries on
         console.print("interrupted: posts archived before the stop are kept; run again to finish", style="yellow")

@@ -99,6 +99,26 @@ class CrawlJob:
         )  # fmt: skip
 
 
+class DownloadNoise(logging.Filter):
+    """Pages that failed are listed with the run (its summary, one line per kind of error, and
+    runs.failures): Scrapy's log of the same download errors is one line each, never a
+    traceback, and under --quiet (cron mails what it prints) not shown at all."""
+
+    LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt",
+               "scrapy.core.scraper", "scrapy.core.downloader")  # fmt: skip
+
+    def __init__(self, quiet: bool) -> None:
+        super().__init__()
+        self.quiet = quiet
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "page_failure", False) or record.name.startswith(self.LOGGERS):
+            if self.quiet:
+                return False
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
 async def crawl_with(runner: AsyncCrawlerRunner, job: CrawlJob) -> CrawlSummary:
     """One crawl on *runner*, whose reactor runs already; call it again for the next crawl."""
     crawler = runner.create_crawler(job.spider_cls)
@@ -135,6 +155,7 @@ def run_crawl(
     # Scrapy's log goes through rich so that warnings print above the progress line;
     # the handler's level filters, since Scrapy lowers the root logger's.
     handler = RichHandler(console=console, level=level, show_path=False, show_time=verbose)
+    handler.addFilter(DownloadNoise(quiet))
     logging.basicConfig(format="%(name)s: %(message)s", handlers=[handler], force=True)
     crawler = process.create_crawler(job.spider_cls)
 

@@ -500,7 +500,7 @@ class CrawlState:
         self._stat_inc("blogarchive/pages_failed")
         if len(self.failures) < _MAX_FAILURES_KEPT:
             self.failures.append({"url": url, "reason": reason})
-        self.logger.warning("%s: %s", reason, url)
+        self.logger.warning("%s: %s", reason, url, extra={"page_failure": True})
 
     def downloaded(self, response: Response, request: Request, **_: Any) -> None:
         """Every response (signal response_downloaded): its redirect, if it is one."""

@@ -123,14 +123,25 @@ class CrawlSummary:
         if self.links_malformed:
             out.append(f"{self.links_malformed} malformed links skipped (not URLs a browser could follow)")
         out += [f"warning: {w}" for w in self.warnings]
-        shown = self.failures[:_FAILURES_SHOWN]
-        out += [f"failed: {f['url']}: {f['reason']}" for f in shown]
-        if len(self.failures) > len(shown):
-            out.append(f"... and {len(self.failures) - len(shown)} more failures (blogarchive status --json)")
+        out += failure_lines(self.failures)
         return out
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "status": self.status}
+
+
+def failure_lines(failures: list[dict[str, str]]) -> list[str]:
+    """One line per kind of failure (its reason), with how many pages and one of them."""
+    kinds: dict[str, list[str]] = {}
+    for failure in failures:
+        kinds.setdefault(failure["reason"], []).append(failure["url"])
+    out = []
+    for reason, urls in list(kinds.items())[:_FAILURES_SHOWN]:
+        more = f" and {len(urls) - 1} more pages" if len(urls) > 1 else ""
+        out.append(f"failed: {urls[0]}{more}: {reason}")
+    if len(kinds) > _FAILURES_SHOWN:
+        out.append(f"... and {len(kinds) - _FAILURES_SHOWN} more kinds of failure (blogarchive status --json)")
+    return out
 
 
 def summarize(
@@ -308,7 +319,9 @@ class RunRecord:
     def from_crawler(cls, crawler: Crawler) -> RunRecord:
         settings = crawler.settings
         if not settings.get("BLOGARCHIVE_DB") or settings.getint("BLOGARCHIVE_RUN_ID"):
-            raise NotConfigured("no archive, or the caller records the run")
+            # no archive, or the caller records the run; no message, so that Scrapy does not
+            # log a warning on every command-line crawl
+            raise NotConfigured
         ext = cls(crawler)
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)

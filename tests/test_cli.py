@@ -148,3 +148,16 @@ def test_bad_start_urls_are_one_line_before_any_crawl(tmp_path: Path) -> None:
     assert not db.exists()  # refused before the archive was made
     result = run_cli("history", "http://[::1", "--db", str(db))
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_network_errors_are_one_line_per_kind_never_a_traceback(tmp_path: Path) -> None:
+    """A closed port (nothing listens on 127.0.0.1:9): cron mails what --quiet prints, so it
+    is the failure, once, and the hint; without --quiet, Scrapy's log of it has no traceback."""
+    db = str(tmp_path / "archive.db")
+    quiet = run_cli("crawl", "http://127.0.0.1:9/blog", "--db", db, "--quiet")
+    assert quiet.returncode == 1
+    lines = quiet.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Connection was refused" in lines[0] and "no posts found" in lines[1], quiet.stderr
+    loud = run_cli("crawl", "http://127.0.0.1:9/blog", "--db", db)
+    assert loud.returncode == 1 and "Traceback" not in loud.stderr and "Connection was refused" in loud.stderr
+    assert len(loud.stderr.splitlines()) < 30, loud.stderr
