@@ -3,15 +3,22 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint clean
+.PHONY: install test-tools demo test lint clean
 
+# the tool alone (make demo); the test tools only for make test and make lint
 $(BIN)/blogarchive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-tools: $(BIN)/blogarchive
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 install: $(BIN)/blogarchive
+
+test-tools: $(VENV)/.test-tools
 
 ## demo: serve the bundled clinic-style blog on 127.0.0.1, crawl it, export it (data/demo/)
 demo: install
@@ -19,12 +26,12 @@ demo: install
 
 ## test: lint, then the whole test suite (servers on 127.0.0.1 only); installs Debian's
 ## chromium and redis-server first when missing (.ci/system-deps)
-test: install lint
+test: test-tools lint
 	bash .ci/system-deps
 	$(BIN)/pytest
 
 ## lint: ruff over the tree, mypy over the library (pyproject.toml's [tool.mypy])
-lint: install
+lint: test-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

@@ -25,3 +25,19 @@ def test_the_user_agent_names_the_tool_and_no_address_that_may_not_exist() -> No
 
     assert settings.USER_AGENT.startswith(f"blogarchive/{__version__} ")
     assert "http" not in settings.USER_AGENT and "@" not in settings.USER_AGENT
+
+
+def test_packaging_metadata_a_user_installs() -> None:
+    """The license is an SPDX expression (the table form is deprecated), no project URL points
+    nowhere, and the tool's own install carries no test tools (they are the test extra's)."""
+    import tomllib
+
+    from tests.helpers import ROOT
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert "urls" not in project  # no published home page or repository yet: none is named
+    test_tools = {"pytest", "ruff", "mypy", "hypothesis"}
+    assert not any(dep.split(">")[0].split("[")[0] in test_tools for dep in project["dependencies"])
+    recipe = (ROOT / "Makefile").read_text().split("$(BIN)/blogarchive: pyproject.toml", 1)[1].split("\n\n", 1)[0]
+    assert "pip install --quiet -e ." in recipe and "[test]" not in recipe
