@@ -5,18 +5,26 @@
   requests (and redirects) to loopback, private, link-local or reserved addresses are
   dropped. A start URL on such an address (a local mirror, the demo, the tests) may
   crawl it.
+- And at connect time: `GuardedResolver` (TWISTED_DNS_RESOLVER) checks the address the
+  download will connect to, so a name that resolves to a public address for the check
+  above and to an internal one for the download (DNS rebinding) is refused too.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
 
 from blogarchive.crawlstate import crawl_state
 
@@ -51,6 +59,47 @@ def _unmapped(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddre
     return mapped or address
 
 
+# Set when a crawl of this process starts on an internal address: then internal names may
+# resolve to internal addresses (a local mirror); otherwise no name may.
+_internal_allowed = False
+
+
+def allow_internal() -> None:
+    global _internal_allowed
+    _internal_allowed = True
+
+
+def refused_address(name: str, address: str) -> bool:
+    """True when the name *name* resolved to *address*, an internal one, in a public crawl."""
+    if _internal_allowed:
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return False  # an address given as such was checked by the middleware
+    except ValueError:
+        pass
+    try:
+        return not _unmapped(ipaddress.ip_address(address.split("%")[0])).is_global
+    except ValueError:
+        return True
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's resolver, refusing a name that resolves to an internal address (DNS rebinding):
+    the download connects to the address checked here."""
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802  (Twisted's name)
+        found: Deferred[str] = super().getHostByName(name, timeout)
+        found.addCallback(self._checked, name)
+        return found
+
+    @staticmethod
+    def _checked(address: Any, name: str) -> Any:
+        if refused_address(name, str(address)):
+            raise DNSLookupError(f"{name} resolved to {address}, an internal address: refused")
+        return address
+
+
 class SafetyMiddleware:
     """Drop requests with a non-http(s) scheme, or into internal addresses from a public start."""
 
@@ -67,6 +116,8 @@ class SafetyMiddleware:
             state = crawl_state(self.crawler)
             start = state.config.start_url if state is not None else getattr(spider, "start_url", "") or ""
             self._internal_start = is_internal(urlsplit(start).hostname or "")
+            if self._internal_start:
+                allow_internal()
         return self._internal_start
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:

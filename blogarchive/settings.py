@@ -61,6 +61,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 
+# The address a download connects to is checked too (DNS rebinding: blogarchive.safety).
+TWISTED_DNS_RESOLVER = "blogarchive.safety.GuardedResolver"
+
 # One fetch per page however its links spell it (tracking parameters, slashes, fragments).
 REQUEST_FINGERPRINTER_CLASS = "blogarchive.fingerprint.CanonicalFingerprinter"
 

@@ -52,3 +52,33 @@ def test_every_non_global_address_is_internal() -> None:
                 "fc00::1", "fe80::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1", "192.0.2.1", "localhost"]  # fmt: skip
     assert [h for h in internal if not is_internal(h)] == []
     assert [h for h in ("8.8.8.8", "2001:4860:4860::8888", "::ffff:8.8.8.8") if is_internal(h)] == []
+
+
+def test_a_name_resolving_to_an_internal_address_is_refused_at_connect_time(monkeypatch) -> None:
+    """DNS rebinding: the check before the request resolves a name once, the download resolves
+    it again; the resolver the download uses refuses an internal answer for a public crawl."""
+    from scrapy.settings import Settings
+    from twisted.internet.defer import succeed
+    from twisted.internet.error import DNSLookupError
+
+    from blogarchive import safety
+    from blogarchive import settings as project_settings
+
+    assert Settings(vars(project_settings))["TWISTED_DNS_RESOLVER"] == "blogarchive.safety.GuardedResolver"
+    monkeypatch.setattr(safety, "_internal_allowed", False)
+    for name, address in (("rebind.example", "127.0.0.1"), ("meta.example", "100.100.100.200"),
+                          ("lan.example", "192.168.1.5"), ("v6.example", "::ffff:10.0.0.1")):  # fmt: skip
+        assert safety.refused_address(name, address), (name, address)
+    assert not safety.refused_address("blog.example", "93.184.216.34")
+    assert not safety.refused_address("127.0.0.1", "127.0.0.1")  # a literal: the middleware's call
+
+    answers: list[object] = []
+    resolver = safety.GuardedResolver.__new__(safety.GuardedResolver)
+    rebinding = lambda self, name, timeout=(): succeed("10.1.2.3")  # noqa: E731
+    monkeypatch.setattr(safety.CachingThreadedResolver, "getHostByName", rebinding)
+    resolver.getHostByName("rebind.example").addCallbacks(answers.append, answers.append)
+    (failure,) = answers
+    assert failure.check(DNSLookupError) and "internal address" in str(failure.value)
+    # a crawl started on this machine or a private network may resolve names into it
+    monkeypatch.setattr(safety, "_internal_allowed", True)
+    assert not safety.refused_address("mirror.lan", "192.168.1.5")
