@@ -122,8 +122,8 @@ class BlogSpider(scrapy.Spider):
         # template is known; otherwise later, once both are settled
         facts = await state.reader.run(state.task(page, strong, state.template.ready, home=source == "start"),
                                        urgent=not strong)  # fmt: skip
-        if not facts.parsed:
-            state.failed(response.url, "empty or undecodable page")
+        if not facts.parsed or facts.refused:
+            state.failed(response.url, facts.refused or "empty or undecodable page")
             return
         state.feeds.update(facts.feeds)
         listing = facts.listing

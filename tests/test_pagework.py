@@ -113,3 +113,24 @@ def test_ctrl_c_stops_a_pooled_crawl_cleanly(base_url: str, tmp_path: Path) -> N
     result = run_cli("crawl", f"{base_url}/blog", "--db", str(db), *POOL)
     assert result.returncode == 0, result.stderr
     assert len(archived_posts(db)) == 45
+
+
+def test_a_page_too_large_to_read_in_bounded_time_fails_and_the_crawl_goes_on(
+    site: dict[str, Page], posts: list[DemoPost], tmp_path: Path
+) -> None:
+    """A post of 200,000 tiny paragraphs (1.6 MB) would hold the crawl for minutes in
+    extraction: it is refused, with its reason, and every other post is archived."""
+    from blogarchive.demo.server import serve
+    from blogarchive.pagework import MAX_ELEMENTS
+
+    huge = b"<html><body><article><h1>Huge</h1>" + b"<p>w</p>" * 200_000 + b"</article></body></html>"
+    facts = analyse(PageTask(BASE + "/huge", huge, "text/html", True, None, DateStyle(), extract=True))
+    assert facts.parsed and facts.article is None and facts.refused and f"{MAX_ELEMENTS:,}" in facts.refused
+    pages = dict(site)
+    pages[posts[3].path] = Page(huge)
+    db = tmp_path / "archive.db"
+    with serve(pages) as url:
+        result = run_cli("crawl", f"{url}/blog", "--db", str(db), "--quiet")
+    assert result.returncode == 1  # a page failed
+    assert "too large to read" in result.stderr and posts[3].path in result.stderr, result.stderr
+    assert len(archived_posts(db)) == len(posts) - 1
