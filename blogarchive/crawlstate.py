@@ -32,7 +32,7 @@ from blogarchive.evidence import Claim, DateStyle
 from blogarchive.feeds import feed_claims
 from blogarchive.fetch import cache_settings, unchanged_in_sitemap
 from blogarchive.items import GoneItem, PostItem, UnchangedItem
-from blogarchive.listing import Card, Listing
+from blogarchive.listing import Card
 from blogarchive.pagework import PageFacts, PagePool, PageTask, pool_size
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
 from blogarchive.sitemaps import entries
@@ -178,6 +178,7 @@ class CrawlState:
     feeds_read: set[str] = field(default_factory=set)
     feed_seen: set[str] = field(default_factory=set)
     feed_links: list[str] = field(default_factory=list)  # feed items met in phase 1, requested in phase 2
+    start_sitemaps: list[str] = field(default_factory=list)  # a sitemap given as the start URL
     body_links: set[str] = field(default_factory=set)
     links_scheduled: set[str] = field(default_factory=set)
     # pages held: posts waiting for the template or evidence; pages without a verdict
@@ -295,12 +296,25 @@ class CrawlState:
 
     # --- the frontier ------------------------------------------------------------
 
-    def follow(self, url: str, source: str, verdict: str, listing: Listing, archive: list[str]) -> list[Lead]:
+    def follow(self, url: str, source: str, verdict: str, facts: PageFacts) -> list[Lead]:
         """The pages a page leads to: a listing's cards, its pager (unless the nightly walk stops
         here), archive links; none from a listing that shows no post this crawl had not met
-        (endless calendars, pagination traps)."""
-        leads_on = self.fresh_cards(listing.cards) or source == "start" or verdict == "post"
+        (endless calendars, pagination traps).  A start page that is a post leads to the site's
+        home page; a start or home page that lists no post, to the pages it links to (its
+        navigation's blog link among them)."""
+        listing, archive = facts.listing, facts.archive
+        # a post's dated links are a widget, not cards: they do not count as cards met
+        fresh = verdict != "post" and self.fresh_cards(listing.cards)
+        leads_on = fresh or source in ("start", "home") or verdict == "post"
         leads: list[Lead] = []
+        if source == "start" and (verdict == "post" or not listing.cards):
+            # a post, or a page that lists none: the blog is found from the site's home page
+            self._stat_set("blogarchive/start_kind", "post" if verdict == "post" else "no-posts")
+            home = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
+            if canonical_url(home) != canonical_url(url):
+                leads += [Lead(u, "home") for u in self.unvisited([home])]
+        if source in ("start", "home") and not listing.cards:
+            leads += [Lead(u, "link") for u in self.unvisited(facts.page_links)]
         if verdict != "post":
             if listing.cards or source in ("start", "index", "archive"):
                 self.listings.add(canonical_url(url))

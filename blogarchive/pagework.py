@@ -16,6 +16,7 @@ nothing is lost, the crawl only slows down.
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import functools
 import heapq
@@ -31,6 +32,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
+from lxml.html import HtmlElement
+
 from blogarchive.discovery import Evidence, ShapeLearner, archive_links, classify, feed_urls, page_evidence
 from blogarchive.encoding import decode_page
 from blogarchive.evidence import DateStyle
@@ -40,6 +43,8 @@ from blogarchive.metadata import site_values
 from blogarchive.profiles import Profile
 from blogarchive.seams.pool_api import kill_workers
 from blogarchive.template import TemplateView, block_keys
+from blogarchive.urls import canonical_url, looks_like_page, same_site
+from blogarchive.widgets import drop_dated_link_lists
 from blogarchive.wpapi import api_root
 
 log = logging.getLogger(__name__)
@@ -86,6 +91,10 @@ class PageFacts:
     extracted: bool = False
     article: Article | None = None
     refused: str | None = None  # why the page was not read (too large to read in bounded time)
+    # the home page's links to other pages of the site (a start page that lists no post leads on by them)
+    page_links: list[str] = field(default_factory=list)
+    # a start page whose only "cards" are a recent-posts widget beside an article: a post
+    looks_like_post: bool = False
 
 
 def analyse(task: PageTask) -> PageFacts:
@@ -114,12 +123,33 @@ def analyse(task: PageTask) -> PageFacts:
     facts.api_root = api_root(tree)
     if task.home:
         facts.site_values = site_values(tree, task.url)
+        hrefs = (a.get("href", "") for a in tree.iter("a"))
+        links = (h.split("#")[0] for h in hrefs if h.startswith("http"))
+        facts.page_links = [u for u in dict.fromkeys(links) if same_site(u, task.url) and looks_like_page(u)][:200]
+        facts.looks_like_post = _widget_beside_article(tree, task.url, facts.listing)
     if task.extract and (task.is_post or classify(evidence, task.strong, _NO_SHAPES, task.url) == "post"):
         facts.extracted = True
         facts.article = parse_post(
             tree, task.url, task.profile, template=task.template, style=task.style, blocks=blocks
         )
     return facts
+
+
+# Words of paragraph text beside the widgets that make a page an article, not an index.
+_ARTICLE_WORDS = 150
+
+
+def _widget_beside_article(tree: HtmlElement, url: str, listing: Listing) -> bool:
+    """True when every card of the page is an entry of a dated-link widget and, without the
+    widgets, the page still has an article's worth of paragraphs: a post with a recent-posts
+    widget, though no markup says so (an index's cards leave no such text behind)."""
+    if not listing.cards:
+        return False
+    view = copy.deepcopy(tree)
+    entries = {canonical_url(e.url) for widget in drop_dated_link_lists(view, url) for e in widget}
+    if not {canonical_url(c.url) for c in listing.cards} <= entries:
+        return False
+    return sum(len(p.text_content().split()) for p in view.iter("p")) >= _ARTICLE_WORDS
 
 
 def _die_with(crawl_pid: int) -> None:

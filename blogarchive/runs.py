@@ -56,6 +56,8 @@ class CrawlSummary:
     date_conflicts: int = 0
     # why the crawl stopped short (the archive could not be written): the CLI's one error line
     fatal: str | None = None
+    # what the start URL turned out to be when not the blog's index: post, no-posts, sitemap, feed
+    start_kind: str | None = None
     warnings: list[str] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
 
@@ -100,6 +102,8 @@ class CrawlSummary:
             f"pages fetched {self.pages} ({self.not_modified} not modified, {self.bytes:,} bytes), "
             f"errors {self.errors}, {self.seconds:.1f} s",
         ]
+        if self.start_kind in _START_KINDS:
+            out.append(_START_KINDS[self.start_kind])
         if self.stopped_early_at:
             out.append(
                 f"stopped the index walk early at {self.stopped_early_at}: {self.not_revisited} known posts "
@@ -184,12 +188,20 @@ def summarize(
         canonical_ignored=count("canonical_ignored"),
         date_conflicts=count("date_conflicts"),
         fatal=stats.get("blogarchive/fatal"),
+        start_kind=stats.get("blogarchive/start_kind"),
         warnings=drift_warnings(stats, count("new") + count("updated") + count("unchanged") + count("held")),
         failures=failures,
     )
 
 
 _FAILURES_SHOWN = 5
+_START_KINDS = {
+    "post": "the start URL is a post: the blog was crawled from the site's home page too",
+    "no-posts": "the start page lists no post: the site's home page and the pages it links to were followed "
+    "(its blog link among them)",
+    "sitemap": "the start URL is a sitemap: read as one, and the blog crawled from the site's home page",
+    "feed": "the start URL is a feed: read as one, and the blog crawled from the site's home page",
+}
 _PREVIOUS = {
     "none": "no earlier run is recorded",
     "running": "the last run died (killed or crashed)",

@@ -24,13 +24,13 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Request, Response
+from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from blogarchive.crawlstate import CrawlConfig, CrawlState, attach
-from blogarchive.discovery import classify, next_feed_page
+from blogarchive.discovery import classify, feed_items, next_feed_page
 from blogarchive.fetch import Page, is_html, replay
 from blogarchive.items import PostItem
 from blogarchive.listing import Card
@@ -100,6 +100,8 @@ class BlogSpider(scrapy.Spider):
                       meta={"dont_obey_robotstxt": True})  # fmt: skip
         yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.on_discovery_error,
                       meta={"guess": True})  # fmt: skip
+        for url in self.state.start_sitemaps:  # fetched once already, as the start URL
+            yield Request(url, callback=self.parse_sitemap, errback=self.on_discovery_error, dont_filter=True)
         yield from self._feeds(self.state.feeds)
         yield from (self._page(url, "feed") for url in self.state.unvisited(self.state.feed_links))
         # links inside posts (old slugs that now redirect, posts no index lists)
@@ -114,26 +116,31 @@ class BlogSpider(scrapy.Spider):
                 yield news
             return
         if not is_html(response):
-            self.logger.debug("not an HTML page: %s", response.url)
+            if response.meta.get("source") == "start":  # a sitemap or a feed given as the blog's address
+                async for found in self._start_file(response):
+                    yield found
+            else:
+                self.logger.debug("not an HTML page: %s", response.url)
             return
         page, source = Page.of(response, card, listing_url), response.meta.get("source", "link")
         strong = source in _STRONG
         # the article is extracted in the same pass when the page may be a post and the
         # template is known; otherwise later, once both are settled
-        facts = await state.reader.run(state.task(page, strong, state.template.ready, home=source == "start"),
+        facts = await state.reader.run(state.task(page, strong, state.template.ready, home=source in ("start", "home")),
                                        urgent=not strong)  # fmt: skip
         if not facts.parsed or facts.refused:
             state.failed(response.url, facts.refused or "empty or undecodable page")
             return
         state.feeds.update(facts.feeds)
-        listing = facts.listing
         verdict = classify(facts.evidence, strong, state.learner, response.url) if facts.evidence else "not"
-        if source == "start":
+        if source == "start" and facts.looks_like_post:
+            verdict = "post"  # its dated links are a widget beside its article, not cards
+        if source in ("start", "home"):
             for request in self._evidence_requests(facts):
                 yield request
             if verdict != "post":
                 state.site_values = facts.site_values
-        for lead in state.follow(response.url, source, verdict, listing, facts.archive):
+        for lead in state.follow(response.url, source, verdict, facts):
             yield self._page(lead.url, lead.source, lead.card, lead.listing_url)
         page.blocks = facts.blocks
         if verdict == "post":
@@ -141,6 +148,25 @@ class BlogSpider(scrapy.Spider):
                 yield item
         elif verdict == "unknown":
             state.deferred.append(page)
+
+    async def _start_file(self, response: Response) -> AsyncIterator[Any]:
+        """A start URL that is a sitemap or a feed: read as one, and the blog from its home page."""
+        state = self.state
+        if sitemap_xml(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE")) is not None:
+            # read in phase 2, as every sitemap is: a post is first requested from its card
+            self.crawler.stats.set_value("blogarchive/start_kind", "sitemap")
+            state.start_sitemaps.append(response.url)
+        elif isinstance(response, TextResponse) and feed_items(response.text, response.url):
+            self.crawler.stats.set_value("blogarchive/start_kind", "feed")
+            state.feeds_read.add(response.url)
+            state.evidence_open += 1  # parse_feed closes it, as for any feed page
+            async for found in self.parse_feed(response, page=1):
+                yield found
+        else:
+            state.failed(response.url, "the start URL is neither a web page, a sitemap nor a feed")
+            return
+        home = "{0.scheme}://{0.netloc}/".format(urlsplit(response.url))
+        yield self._page(home, "home")
 
     def _evidence_requests(self, facts: PageFacts) -> Iterator[Request]:
         """The start page's feeds and WordPress API, asked first: what they say of each post
@@ -264,7 +290,12 @@ class BlogSpider(scrapy.Spider):
         if request.meta.get("source") == "start":
             self.state.start_failed = True
         if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
+            status = failure.value.response.status
+            if status in (404, 410) and request.meta.get("source") == "link":
+                # a link of the site's own to a page that is not there: its broken link, no page lost
+                self.crawler.stats.inc_value("blogarchive/broken_links")
+                return
+            reason = f"HTTP {status}"
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
         self.state.failed(request.url, f"failed ({reason})")
