@@ -120,6 +120,9 @@ class Archive:
         if readonly:
             self._open_readonly(path)
             return
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise ArchiveError(f"cannot make the archive {path}: {blocking} is a file, not a folder")
         try:
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -75,7 +75,7 @@ def test_help_documents_every_command() -> None:
         (["export", "--db", "{tmp}/ok.db", "--since", "yesterday-ish"], "error"),
         (["crawll"], "error"),
         # paths and files
-        (["crawl", "https://b.example/", "--db", "{tmp}/a-file.txt/x.db"], "error"),
+        (["crawl", "https://b.example/", "--db", "{tmp}/a-file.txt/x.db"], "a-file.txt is a file, not a folder"),
         (["export", "--db", "{tmp}/ok.db", "--format", "csv", "--output", "{tmp}/a-dir"], "error"),
         (["crawl", "--sites", "{tmp}/missing-sites.toml", "--db", "{tmp}/ok.db"], "error"),
         (["crawl", "--sites", "{tmp}/bad-url-sites.json", "--db", "{tmp}/ok.db"], "error"),
