@@ -66,11 +66,20 @@ class _OneLineGroup(click.Group):
         except click.UsageError as err:
             name = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
             raise Fatal(f"{err.format_message()} (blogarchive{name} --help)") from err
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as err:
+            # a bug, or a failure nothing above foresaw: one line for cron, the traceback on request
+            if ctx.params.get("debug"):
+                raise
+            what = f"{type(err).__name__}: {err}".splitlines()[0]
+            raise Fatal(f"unexpected error ({what}); run again with --debug for the traceback") from err
 
 
 @click.group(cls=_OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="blogarchive")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (`blogarchive --debug CMD`).")
+def main(debug: bool) -> None:
     """Crawl a blog, extract every post, keep a versioned SQLite archive, export it."""
 
 

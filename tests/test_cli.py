@@ -161,3 +161,21 @@ def test_network_errors_are_one_line_per_kind_never_a_traceback(tmp_path: Path) 
     loud = run_cli("crawl", "http://127.0.0.1:9/blog", "--db", db)
     assert loud.returncode == 1 and "Traceback" not in loud.stderr and "Connection was refused" in loud.stderr
     assert len(loud.stderr.splitlines()) < 30, loud.stderr
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_on_request(monkeypatch, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from blogarchive import cli
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the archive reader broke\nsecond line")
+
+    monkeypatch.setattr(cli, "_open_archive", broken)
+    result = CliRunner().invoke(cli.main, ["status", "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["blogarchive: error: unexpected error (RuntimeError: the archive reader broke); run again "
+                     "with --debug for the traceback"], result.stderr  # fmt: skip
+    debug = CliRunner().invoke(cli.main, ["--debug", "status", "--db", str(tmp_path / "a.db")])
+    assert isinstance(debug.exception, RuntimeError)
