@@ -111,6 +111,10 @@ are crawled without delays; real sites get polite defaults (robots.txt, AutoThro
     help="With --sites: crawl each blog with --workers processes sharing one frontier in this Redis.",
 )
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker processes (--redis).")
+@click.option(
+    "--parallel-sites", type=click.IntRange(1, 64), default=4, show_default=True,
+    help="--sites: how many blogs are crawled at once (each keeps its own politeness).",
+)  # fmt: skip
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages (default 20000).")
 @click.option("--full", is_flag=True, help="Re-fetch and re-check every post: no conditional requests, no early stop.")
 @click.option(
@@ -137,6 +141,7 @@ def crawl(
     site: str | None,
     redis_url: str | None,
     workers: int,
+    parallel_sites: int,
     max_pages: int | None,
     full: bool,
     stop_after: int | None,
@@ -174,14 +179,15 @@ def crawl(
                 sites, db, redis_url, workers, max_pages, full, stop_after, assets, as_json, pairs=settings
             )
             return
-        passthrough = [f"--max-pages={max_pages}"] if max_pages else []
-        passthrough += [f"--stop-after={stop_after}"] if stop_after is not None else []
-        passthrough += ["--full"] * full + ["--assets", f"--assets-dir={assets_dir}"] * assets
-        passthrough += ["--quiet"] * quiet + ["--json"] * as_json + ["--verbose"] * verbose
-        passthrough += [arg for pair in settings for arg in ("-s", pair)]
-        from blogarchive.multisite import crawl_sites
+        from blogarchive.multisite import SiteOptions, crawl_sites
 
-        sys.exit(crawl_sites(sites, db, passthrough, Console(stderr=True), quiet or as_json))
+        options = SiteOptions(max_pages, full, stop_after, assets_dir if assets else None, overrides)
+        try:
+            status = crawl_sites(sites, db, options, Console(stderr=True), quiet=quiet, as_json=as_json,
+                                 verbose=verbose, parallel=parallel_sites)  # fmt: skip
+        except LockedError as err:
+            raise Fatal(str(err)) from err
+        sys.exit(status)
     if redis_url:
         raise Fatal("--redis crawls the blogs of a sites file: give --sites FILE")
     try:
@@ -340,6 +346,7 @@ def _iso_day(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
 @click.option("--until", callback=_iso_day, help="Only posts published on or before this date (YYYY-MM-DD).")
 @click.option("--fields", help="Comma-separated fields, in order (csv, json, jsonl).")
 @click.option("--include-removed", is_flag=True, help="Also posts the old site no longer serves.")
+@click.option("--site", help="Only the posts of this blog (its name in the sites file).")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark (for Excel).")
 @click.option("--force", is_flag=True, help="Folder formats: overwrite existing files.")
 @click.option("--assets-dir", default="data/assets", show_default=True, help="Where `crawl --assets` stored files.")
@@ -353,6 +360,7 @@ def export(
     until: str | None,
     fields: str | None,
     include_removed: bool,
+    site: str | None,
     bom: bool,
     force: bool,
     assets_dir: str,
@@ -366,7 +374,7 @@ def export(
         raise Fatal(str(err)) from err
     if since and until and since > until:
         raise Fatal(f"--since {since} is after --until {until}: no post could match")
-    selection = Selection(since=since, until=until, include_removed=include_removed, fields=chosen)
+    selection = Selection(since=since, until=until, include_removed=include_removed, fields=chosen, site=site)
     archive = _open_archive(db)
     try:
         if fmt in TABULAR:
@@ -472,11 +480,13 @@ def status(db: str, limit: int, as_json: bool) -> None:
 
     table = Table(title=f"{db}: {total} posts ({removed} removed)")
     # header → runs column; short headers keep the table inside 80 columns (cron mail)
-    columns = {"started": "started", "status": "status", "pages": "pages", "304": "not_modified",
+    sited = any(run.get("site") for run in runs)  # an archive of many blogs: which run is whose
+    columns = {"started": "started", **({"site": "site"} if sited else {}), "status": "status", "pages": "pages",
+               "304": "not_modified",
                "found": "found", "new": "new", "upd": "updated", "same": "unchanged", "gone": "removed",
                "err": "errors", "KB": "bytes"}  # fmt: skip
     for header in columns:
-        table.add_column(header, justify="left" if header in ("started", "status") else "right", no_wrap=True)
+        table.add_column(header, justify="left" if header in ("started", "site", "status") else "right", no_wrap=True)
     for run in runs:
         cells = {h: run.get(c) for h, c in columns.items()}
         cells["started"] = (cells["started"] or "")[:16].replace("T", " ")

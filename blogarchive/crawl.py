@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -150,18 +151,26 @@ def run_crawl(
     """
     job = CrawlJob(start_url, db_path, profile, max_pages, full, stop_after, site, assets_dir, overrides or {})
     console = console or Console(stderr=True)
+    process = _process(job, console, quiet, verbose)
+    with archive_lock(db_path), _progress(console, quiet) as progress:
+        running, _ = _start(process, job, progress)
+        process.start()
+        return running.end()
+
+
+def _process(job: CrawlJob, console: Console, quiet: bool, verbose: bool) -> AsyncCrawlerProcess:
+    """Scrapy's process with *job*'s settings; its log through rich, so that warnings print
+    above the progress lines (the handler's level filters, since Scrapy lowers the root's)."""
     level = logging.INFO if verbose else logging.WARNING
     process = AsyncCrawlerProcess(job.settings(level))
-    # Scrapy's log goes through rich so that warnings print above the progress line;
-    # the handler's level filters, since Scrapy lowers the root logger's.
     handler = RichHandler(console=console, level=level, show_path=False, show_time=verbose)
     handler.addFilter(DownloadNoise(quiet))
     logging.basicConfig(format="%(name)s: %(message)s", handlers=[handler], force=True)
-    crawler = process.create_crawler(job.spider_cls)
+    return process
 
-    started = datetime.now(UTC)
-    clock = time.monotonic()
-    progress = Progress(
+
+def _progress(console: Console, quiet: bool) -> Progress:
+    return Progress(
         SpinnerColumn(),
         TextColumn("[bold]crawling[/] {task.description}"),
         TextColumn("pages {task.fields[pages]} · posts {task.fields[posts]} · errors {task.fields[errors]}"),
@@ -170,7 +179,26 @@ def run_crawl(
         disable=quiet,
         transient=True,
     )
-    task = progress.add_task(job.url, pages=0, posts=0, errors=0)
+
+
+@dataclass
+class Running:
+    """One crawl under way in a process that may run others beside it."""
+
+    job: CrawlJob
+    crawler: Crawler
+    run: tuple[dict[str, Any] | None, int]
+    started: datetime
+    clock: float
+
+    def end(self) -> CrawlSummary:
+        return self.job.end(self.crawler, self.started, time.monotonic() - self.clock, self.run)
+
+
+def _start(process: AsyncCrawlerProcess, job: CrawlJob, progress: Progress) -> tuple[Running, Any]:
+    """Open *job*'s run and schedule its crawl on *process*, with a progress line of its own."""
+    crawler = process.create_crawler(job.spider_cls)
+    task = progress.add_task(f"{job.site}: {job.url}" if job.site else job.url, pages=0, posts=0, errors=0)
 
     def refresh(**_: Any) -> None:
         stats = crawler.stats
@@ -183,9 +211,42 @@ def run_crawl(
 
     crawler.signals.connect(refresh, signal=signals.response_received)
     crawler.signals.connect(refresh, signal=signals.item_scraped)
-    # One crawl per archive: a second one refuses at once (LockedError).
-    with archive_lock(db_path), progress:
-        run = job.begin(crawler)
-        process.crawl(crawler, **job.spider_args())
+    running = Running(job, crawler, job.begin(crawler), datetime.now(UTC), time.monotonic())
+    crawl = process.crawl(crawler, **job.spider_args())
+    crawl.add_done_callback(lambda _: progress.remove_task(task))
+    return running, crawl
+
+
+def run_crawls(
+    jobs: list[CrawlJob],
+    report: Callable[[CrawlJob, CrawlSummary], None],
+    *,
+    parallel: int,
+    console: Console,
+    quiet: bool = False,
+    verbose: bool = False,
+) -> list[CrawlSummary]:
+    """Crawl the blogs of *jobs* side by side in this one process, at most *parallel* at once:
+    each with its own politeness (Scrapy's per-domain slots), state, run record and summary,
+    handed to *report* as it ends.  One archive, one lock: all of them share it."""
+    process = _process(jobs[0], console, quiet, verbose)
+    waiting = list(jobs)
+    summaries: list[CrawlSummary] = []
+
+    def launch(progress: Progress) -> None:
+        running, crawl = _start(process, waiting.pop(0), progress)
+
+        def done(_: Any) -> None:
+            summary = running.end()
+            summaries.append(summary)
+            report(running.job, summary)
+            if waiting and not running.crawler.stats.get_value("finish_reason") == "shutdown":
+                launch(progress)  # Ctrl-C stops the crawls running; none starts after it
+
+        crawl.add_done_callback(done)
+
+    with archive_lock(jobs[0].db_path), _progress(console, quiet) as progress:
+        for _ in range(min(max(1, parallel), len(jobs))):
+            launch(progress)
         process.start()
-        return job.end(crawler, started, time.monotonic() - clock, run)
+    return summaries

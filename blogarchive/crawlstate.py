@@ -124,7 +124,7 @@ class CrawlConfig:
         """What this crawl changes in Scrapy's settings: no politeness delays for a site on this
         machine (the demo, the tests), the nightly's page cache (max_pages is
         blogarchive.middlewares.PageCap's)."""
-        changes: dict[str, Any] = cache_settings(db_path, self.full)
+        changes: dict[str, Any] = cache_settings(db_path, self.full, self.site or urlsplit(self.start_url).netloc)
         if is_loopback(self.start_url):
             changes |= LOCAL_SETTINGS
         return changes

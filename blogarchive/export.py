@@ -34,8 +34,11 @@ class Selection:
     until: str | None = None  # ISO date: published on or before
     include_removed: bool = False
     fields: tuple[str, ...] = EXPORT_FIELDS
+    site: str | None = None  # only the posts of this blog of a sites file
 
     def keeps(self, post: dict[str, Any]) -> bool:
+        if self.site is not None and post.get("site") != self.site:
+            return False
         day = (post.get("published") or "")[:10]
         if (self.since or self.until) and not day:
             return False  # an undated post is outside every date range

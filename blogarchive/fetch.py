@@ -133,11 +133,13 @@ class RevalidatePolicy(RFC2616Policy):
         return response.status == 304
 
 
-def cache_settings(db_path: str | None, full: bool) -> dict[str, Any]:
+def cache_settings(db_path: str | None, full: bool, blog: str) -> dict[str, Any]:
     """Every page of a nightly run asked for conditionally: index and archive pages, sitemaps,
     feeds, robots.txt, static pages (posts have their own, from the archive: KnownPosts).
-    Stored beside the archive (ARCHIVE.http/); off for --full, which asks for everything."""
+    Stored beside the archive, a folder per blog (ARCHIVE.http/BLOG/: blogs crawled side by
+    side in one process never share a cache file); off for --full, which asks for everything."""
     if not db_path or full:
         return {}
-    return {"HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": f"{Path(db_path).resolve()}.http",
+    folder = re.sub(r"[^A-Za-z0-9._-]+", "_", blog) or "blog"
+    return {"HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": f"{Path(db_path).resolve()}.http/{folder}",
             "HTTPCACHE_POLICY": "blogarchive.fetch.RevalidatePolicy"}  # fmt: skip
