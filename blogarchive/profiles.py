@@ -40,7 +40,13 @@ from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 
 # Profiles shipped with the checkout; a user's own can be passed by path.
-PROFILE_DIRS = (Path("data/sites"), Path(__file__).resolve().parent.parent / "data" / "sites")
+# the working directory's data/sites/, the checkout's, and the copy an install carries
+# (pyproject.toml maps data/sites/ to blogarchive.sites_data)
+PROFILE_DIRS = (
+    Path("data/sites"),
+    Path(__file__).resolve().parent.parent / "data" / "sites",
+    Path(__file__).resolve().parent / "sites_data",
+)
 _DATE_ORDERS = {"DMY", "MDY", "YMD", "YDM", "MYD", "DYM"}
 
 

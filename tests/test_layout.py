@@ -41,3 +41,23 @@ def test_packaging_metadata_a_user_installs() -> None:
     assert not any(dep.split(">")[0].split("[")[0] in test_tools for dep in project["dependencies"])
     recipe = (ROOT / "Makefile").read_text().split("$(BIN)/blogarchive: pyproject.toml", 1)[1].split("\n\n", 1)[0]
     assert "pip install --quiet -e ." in recipe and "[test]" not in recipe
+
+
+def test_the_built_wheel_holds_every_package_and_the_bundled_profiles(tmp_path) -> None:
+    """An installed copy or a Scrapyd egg is built from pyproject.toml's package list: a
+    subpackage missing from it, or data/sites/, would only fail on a user's machine."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from tests.helpers import ROOT
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True)  # fmt: skip
+    (wheel,) = tmp_path.glob("blogarchive-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "blogarchive").rglob("__init__.py")}
+    for package in packages:
+        assert f"{package}/__init__.py" in names, package
+    for profile in (ROOT / "data" / "sites").glob("*.toml"):
+        assert f"blogarchive/sites_data/{profile.name}" in names, profile.name
