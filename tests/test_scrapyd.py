@@ -16,7 +16,14 @@ import requests
 from blogarchive.demo.site import DemoPost
 from tests.helpers import ROOT, archived_posts, free_port, wait_for_port
 
-_NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "data", "build", "*.egg-info", "__pycache__", ".*_cache")
+_NOT_BUILT = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache")
+
+
+def _NOT_SOURCES(folder: str, names: list[str]) -> set[str]:  # noqa: N802  (shutil's ignore protocol)
+    """What the egg is not built from: caches, and data/ but its bundled site profiles."""
+    if Path(folder).resolve() == (ROOT / "data").resolve():
+        return {n for n in names if n != "sites"}
+    return set(_NOT_BUILT(folder, names))
 
 
 def _api(url: str, **form: str) -> dict:
@@ -32,6 +39,9 @@ def test_a_crawl_scheduled_through_scrapyds_api(base_url: str, posts: list[DemoP
     deploy = Path(sys.executable).with_name("scrapyd-deploy")
     built = subprocess.run([str(deploy), "--build-egg", str(egg)], cwd=src, capture_output=True, text=True)
     assert built.returncode == 0 and egg.exists(), built.stderr
+    import zipfile
+
+    assert "blogarchive/sites_data/clinic.toml" in zipfile.ZipFile(egg).namelist()  # the clinic spider's profile
 
     home, port = tmp_path / "scrapyd", free_port()
     home.mkdir()
