@@ -22,9 +22,10 @@ def new_path(slug: str, base_path: str) -> str:
 
 
 def old_paths(post: dict[str, Any]) -> list[str]:
-    """The paths the post was reachable at: its URL and every alias."""
+    """The paths the post was reachable at: its URL and every alias, decoded (/über-…, not
+    /%C3%BCber-…), as Hugo writes its alias folders and a web server matches a request."""
     urls = [post["url"], *post.get("aliases", [])]
-    return list(dict.fromkeys(urlsplit(u).path or "/" for u in urls))
+    return list(dict.fromkeys(unquote(urlsplit(u).path) or "/" for u in urls))
 
 
 def copy_assets(post: dict[str, Any], folder: Path, stored: dict[str, Path]) -> dict[str, str]:

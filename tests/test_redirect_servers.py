@@ -1,0 +1,143 @@
+"""The redirect maps in the servers they are for: Debian's nginx and Apache, started on
+127.0.0.1, asked for every old URL the way browsers and old links spell them (with and
+without the trailing slash WordPress permalinks carry, non-ASCII paths percent-encoded)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from blogarchive.storage import Archive
+from tests.helpers import free_port, run_cli
+
+OLD = "http://old.example"
+# (archived URL, aliases): a WordPress permalink, a non-ASCII slug, an old slug that redirected
+POSTS = [
+    (f"{OLD}/2024/05/calm-mornings/", [f"{OLD}/?p=12"]),
+    (f"{OLD}/{quote('über-die-angst')}/", []),
+    (f"{OLD}/sleep-and-light", [f"{OLD}/sleep-light-old/"]),
+    (f"{OLD}/notes.v2(final)/", []),
+]
+
+
+def _wait(port: int, proc: subprocess.Popen[bytes], name: str) -> None:
+    for _ in range(200):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+        time.sleep(0.05)
+    raise RuntimeError(f"{name} did not start")
+
+
+@contextmanager
+def _nginx(conf: Path, root: Path) -> Iterator[int]:
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        pytest.fail("nginx is not installed: apt-get install nginx (as .ci/system-deps does)")
+    port = free_port()
+    (root / "tmp").mkdir(parents=True)
+    user = "user root;" if os.geteuid() == 0 else ""
+    (root / "nginx.conf").write_text(
+        f"{user}\ndaemon off;\npid {root}/nginx.pid;\nerror_log {root}/error.log;\nevents {{}}\n"
+        f"http {{ access_log off; client_body_temp_path {root}/tmp; proxy_temp_path {root}/tmp;\n"
+        f"fastcgi_temp_path {root}/tmp; uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;\n"
+        f"server {{ listen 127.0.0.1:{port}; include {conf}; }} }}\n"
+    )
+    proc = subprocess.Popen([binary, "-c", str(root / "nginx.conf"), "-p", str(root)], stderr=subprocess.PIPE)
+    try:
+        _wait(port, proc, "nginx")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+@contextmanager
+def _apache(conf: Path, root: Path) -> Iterator[int]:
+    binary = shutil.which("apache2") or "/usr/sbin/apache2"
+    if not Path(binary).exists():
+        pytest.fail("apache2 is not installed: apt-get install apache2 (as .ci/system-deps does)")
+    port = free_port()
+    modules = "/usr/lib/apache2/modules"
+    (root / "www").mkdir(parents=True)
+    # started by root, Apache serves as an unprivileged user (a redirect needs no file)
+    user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
+    (root / "httpd.conf").write_text(
+        f"ServerRoot {root}\nListen 127.0.0.1:{port}\nServerName localhost\nPidFile {root}/httpd.pid\n"
+        f"ErrorLog {root}/error.log\nDocumentRoot {root}/www\n{user}"
+        f"LoadModule mpm_event_module {modules}/mod_mpm_event.so\n"
+        f"LoadModule authz_core_module {modules}/mod_authz_core.so\n"
+        f"LoadModule alias_module {modules}/mod_alias.so\nInclude {conf}\n"
+    )
+    env = {**os.environ, "APACHE_RUN_DIR": str(root), "APACHE_LOCK_DIR": str(root), "APACHE_LOG_DIR": str(root)}
+    proc = subprocess.Popen([binary, "-f", str(root / "httpd.conf"), "-DFOREGROUND"], stderr=subprocess.PIPE, env=env)
+    try:
+        _wait(port, proc, "apache2")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def _location(port: int, path: str) -> tuple[int, str | None]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", quote(path, safe="/%()!$&'*+,;=:@~"))  # as a browser sends it: UTF-8, percent-encoded
+        response = conn.getresponse()
+        response.read()
+        return response.status, response.getheader("Location")
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def maps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("redirects")
+    archive = Archive(folder / "a.db")
+    archive.save_batch([{"url": url, "title": "T", "body_text": "Body.", "aliases": aliases} for url, aliases in POSTS])
+    archive.close()
+    out = folder / "maps"
+    result = run_cli("export", "--db", str(folder / "a.db"), "--format", "redirects", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _old_requests() -> list[tuple[str, str]]:
+    """(path as a client sends it, the archived URL it must lead to) for every old URL, both slash forms."""
+    wanted = []
+    for url, aliases in POSTS:
+        for old in [url, *aliases]:
+            path = old.removeprefix(OLD)
+            if "?" in path:
+                continue  # query-string permalinks need a rewrite on the query, not a path map
+            bare = path.rstrip("/")
+            wanted += [(bare, url), (bare + "/", url)]
+    return wanted
+
+
+@pytest.mark.parametrize("server", ["nginx", "apache"])
+def test_every_old_url_redirects_in_the_real_server(maps: Path, tmp_path: Path, server: str) -> None:
+    rows = {line.split(",")[0]: line.split(",")[2] for line in (maps / "redirects.csv").read_text().splitlines()[1:]}
+    serve = _nginx(maps / "nginx.conf", tmp_path) if server == "nginx" else _apache(maps / "apache.conf", tmp_path)
+    with serve as port:
+        for path, url in _old_requests():
+            status, location = _location(port, path)
+            assert status == 301, (server, path, status)
+            assert location is not None and location.endswith(rows[url]), (server, path, location, rows[url])
+            assert not location.endswith("//"), (server, path, location)
