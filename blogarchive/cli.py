@@ -316,10 +316,11 @@ EXPORT_HELP = """Export the archive.
 
 \b
 csv, json, jsonl  one row / object per post (url, title, published, modified, author,
-                  excerpt, body_text, body_html, tags, first_seen, last_seen, ...);
+                  excerpt, body_text, body_html, tags, first_seen, ...);
                   to --output FILE (replaced whole) or - (stdout)
-markdown          OUTPUT/<slug>/index.md with YAML front matter (Hugo, Jekyll, Eleventy)
+markdown          OUTPUT/<slug>/index.md with YAML front matter (Hugo, Eleventy)
                   and the post's downloaded images beside it
+jekyll            OUTPUT/_posts/DATE-<slug>.md (undated: _drafts/), images in assets/posts/
 wxr               a WordPress import file (WXR 1.2), to --output FILE or -
 html              a static archive to open from disk: index with search, a page per post
 redirects         OUTPUT/redirects.csv, nginx.conf, apache.conf: old URLs to new paths
@@ -396,6 +397,10 @@ def export(
                     from blogarchive.export_markdown import export_markdown
 
                     count = export_markdown(posts, folder, stored, force)
+                elif fmt == "jekyll":
+                    from blogarchive.export_jekyll import export_jekyll
+
+                    count = export_jekyll(posts, folder, stored, force)
                 elif fmt == "html":
                     from blogarchive.export_html import export_html
 

@@ -297,3 +297,47 @@ def test_export_options_checked_in_one_line(archive_db, tmp_path: Path) -> None:
                      "--output", str(tmp_path / "none.jsonl"))  # fmt: skip
     assert result.returncode == 2 and "is after --until" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "none.jsonl").exists()
+
+
+def test_jekyll_builds_every_post_from_the_export(archive_db, tmp_path: Path) -> None:
+    """Debian's Jekyll 4 with its default theme minima and jekyll-feed: the export copied into a
+    site builds a page per post at its permalink, lists every post in site.posts (the theme's
+    home page and the feed), and the images saved with --assets are in the built site."""
+    import html
+    import shutil
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    from blogarchive.paths import unique_slugs
+
+    jekyll = shutil.which("jekyll")
+    if jekyll is None:
+        pytest.fail("jekyll is not installed: .ci/system-deps installs Debian's")
+    db, assets = archive_db
+    site = tmp_path / "site"
+    result = run_cli("export", "--db", str(db), "--format", "jekyll", "--output", str(site),
+                     "--assets-dir", str(assets))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (site / "_config.yml").write_text(
+        "title: Migrated\ntheme: minima\npermalink: /:year/:month/:day/:title/\nplugins:\n  - jekyll-feed\n"
+    )
+    (site / "index.md").write_text("---\nlayout: home\n---\n")
+    built = subprocess.run([jekyll, "build", "--quiet", "-s", str(site), "-d", str(tmp_path / "_site")],
+                           capture_output=True, text=True)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    posts = [p for p in _posts(db) if p.get("published")]
+    slugs = unique_slugs(posts)
+    out = tmp_path / "_site"
+    for post in posts:
+        day = post["published"][:10].replace("-", "/")
+        page = out / day / slugs[post["url"]] / "index.html"
+        assert page.is_file(), page
+        assert post["title"].split()[0] in page.read_text(encoding="utf-8")
+    entries = ET.parse(out / "feed.xml").getroot().findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == min(len(posts), 10)  # jekyll-feed's default limit
+    home = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    assert [post["url"] for post in posts if post["title"] not in home] == []  # minima's home lists site.posts
+    pictures = list((out / "assets" / "posts").rglob("*.*"))
+    assert pictures, "the images of --assets are not in the built site"
+    linked = [p for p in out.rglob("index.html") if "/assets/posts/" in p.read_text(encoding="utf-8")]
+    assert linked
