@@ -17,9 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from blogarchive.export_markdown import copy_assets, old_paths
+from blogarchive.export_markdown import copy_assets, front_matter_yaml, old_paths
 from blogarchive.paths import check_writable, inside, unique_slugs
 
 
@@ -65,14 +63,7 @@ def export_jekyll(posts: list[dict[str, Any]], out: Path, stored: dict[str, Path
             body = body.replace(f"]({url})", f"]({link})")
         if not any(images.iterdir()):
             images.rmdir()
-        # no YAML anchors: a list used twice is written out twice
-        matter = yaml.dump(front_matter(post, slug), Dumper=_NoAliases, sort_keys=False, allow_unicode=True,
-                           width=1000)  # fmt: skip
+        matter = front_matter_yaml(front_matter(post, slug))
         # {% raw %}: a post that shows Liquid or Jinja code must not be run as a template
         target.write_text(f"---\n{matter}---\n\n{{% raw %}}\n{body.strip()}\n{{% endraw %}}\n", encoding="utf-8")
     return len(posts)
-
-
-class _NoAliases(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True

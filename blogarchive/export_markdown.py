@@ -46,14 +46,24 @@ def copy_assets(post: dict[str, Any], folder: Path, stored: dict[str, Path]) -> 
     return local
 
 
+class _NoAliases(yaml.SafeDumper):
+    """YAML without anchors: a value used twice is written out twice (`&id001` … `*id001`
+    reads back the same in YAML, but not in every front-matter parser)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def front_matter_yaml(matter: dict[str, Any]) -> str:
+    return yaml.dump(matter, Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=1000)
+
+
 def front_matter(post: dict[str, Any], slug: str) -> dict[str, Any]:
     matter: dict[str, Any] = {"title": post.get("title") or slug, "date": post.get("published")}
     if post.get("modified"):
         matter["lastmod"] = post["modified"]
     matter["slug"] = slug
-    aliases = old_paths(post)
-    matter["aliases"] = aliases  # Hugo
-    matter["redirect_from"] = aliases  # Jekyll (jekyll-redirect-from)
+    matter["aliases"] = old_paths(post)  # Hugo (Jekyll has its own export: blogarchive.export_jekyll)
     if post.get("author"):
         matter["author"] = post["author"]
     matter["tags"] = post.get("tags", [])
@@ -77,6 +87,6 @@ def export_markdown(posts: list[dict[str, Any]], out: Path, stored: dict[str, Pa
         body = post.get("body_markdown") or post.get("body_text") or ""
         for url, name in copy_assets(post, folder, stored).items():
             body = body.replace(f"]({url})", f"]({name})")
-        matter = yaml.safe_dump(front_matter(post, slug), sort_keys=False, allow_unicode=True, width=1000)
+        matter = front_matter_yaml(front_matter(post, slug))
         inside(folder, "index.md").write_text(f"---\n{matter}---\n\n{body.strip()}\n", encoding="utf-8")
     return len(posts)

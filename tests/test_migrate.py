@@ -318,6 +318,8 @@ def test_jekyll_builds_every_post_from_the_export(archive_db, tmp_path: Path) ->
     result = run_cli("export", "--db", str(db), "--format", "jekyll", "--output", str(site),
                      "--assets-dir", str(assets))  # fmt: skip
     assert result.returncode == 0, result.stderr
+    written = [p.read_text(encoding="utf-8") for p in (site / "_posts").glob("*.md")]
+    assert written and not any("&id0" in text or "*id0" in text for text in written)  # no YAML anchors
     (site / "_config.yml").write_text(
         "title: Migrated\ntheme: minima\npermalink: /:year/:month/:day/:title/\nplugins:\n  - jekyll-feed\n"
     )
