@@ -25,7 +25,9 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "wp": "http://wordpress.org/export/1.2/",
 }
-_NO_DATE = "0000-00-00 00:00:00"  # the importer then derives GMT from the site's time zone
+_NO_DATE = "0000-00-00 00:00:00"  # an undated post: WordPress gives it the import time
+# the author of posts the archive has none for (WordPress maps it to a user on import)
+_NO_AUTHOR = "Imported author"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -57,6 +59,10 @@ def wp_dates(published: str | None) -> tuple[str, str, datetime | None]:
         moment = datetime.fromisoformat(published)
     except ValueError:
         return _NO_DATE, _NO_DATE, None
+    if moment.tzinfo is None:
+        # a date-only post (or a time without its zone): taken as UTC, so that WordPress gets
+        # a GMT date and a pubDate instead of zeros (which it shows as "unpublished")
+        moment = moment.replace(tzinfo=UTC)
     local = _stamp(moment)
     try:
         gmt = _stamp(moment.astimezone(UTC)) if moment.tzinfo else _NO_DATE
@@ -78,6 +84,9 @@ def write_wxr(posts: list[dict[str, Any]], out: BinaryIO, site_url: str | None =
     _text(channel, _q("wp", "base_site_url"), site)
     _text(channel, _q("wp", "base_blog_url"), site)
     authors = sorted({p["author"] for p in posts if p.get("author")})
+    if any(not p.get("author") for p in posts):
+        # a post without an author would make the importer fail to map "" once per post
+        authors.append(_NO_AUTHOR)
     logins = {name: slugify(name) or f"author-{i}" for i, name in enumerate(authors, start=1)}
     for i, name in enumerate(authors, start=1):
         author = etree.SubElement(channel, _q("wp", "author"))
@@ -92,7 +101,7 @@ def write_wxr(posts: list[dict[str, Any]], out: BinaryIO, site_url: str | None =
         _text(item, "title", post.get("title") or slugs[post["url"]])
         _text(item, "link", post["url"])
         _text(item, "pubDate", format_datetime(moment) if moment and moment.tzinfo else "")
-        _text(item, _q("dc", "creator"), logins.get(post.get("author") or "", ""), cdata=True)
+        _text(item, _q("dc", "creator"), logins[post.get("author") or _NO_AUTHOR], cdata=True)
         guid = _text(item, "guid", post["url"])
         guid.set("isPermaLink", "false")
         _text(item, "description", "")

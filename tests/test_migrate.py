@@ -259,6 +259,15 @@ def test_every_value_is_escaped_for_its_format(tmp_path: Path) -> None:
     assert item.findtext("title") == HOSTILE["title"]
     assert item.findtext(_wp("content", "encoded")) == HOSTILE["body_html"]  # "]]>" forced plain escaping
     assert item.findtext(_wp("wp", "post_date_gmt")) == "2024-05-01 07:00:00"
+    # a date-only post without an author: a GMT date, a pubDate, and an author WordPress can map
+    with (tmp_path / "d.xml").open("wb") as out:
+        write_wxr([{**HOSTILE, "published": "2024-05-01", "author": None}], out)
+    channel = lxml.etree.parse(str(tmp_path / "d.xml")).getroot().find("channel")
+    dated = channel.find("item")
+    assert dated.findtext(_wp("wp", "post_date_gmt")) == "2024-05-01 00:00:00"
+    assert dated.findtext("pubDate") == "Wed, 01 May 2024 00:00:00 +0000"
+    logins = [a.findtext(_wp("wp", "author_login")) for a in channel.findall(_wp("wp", "author"))]
+    assert dated.findtext(_wp("dc", "creator")) in logins and logins
     export_markdown([HOSTILE], tmp_path / "md", {}, force=False)
     matter, _ = _front_matter((tmp_path / "md" / "odd-post" / "index.md").read_text(encoding="utf-8"))
     assert (matter["title"], matter["summary"], matter["tags"]) == (
