@@ -349,6 +349,11 @@ def _iso_day(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
 @click.option("--include-removed", is_flag=True, help="Also posts the old site no longer serves.")
 @click.option("--site", help="Only the posts of this blog (its name in the sites file).")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark (for Excel).")
+@click.option(
+    "--no-formula-guard", "formula_guard", flag_value=False, default=True,
+    help="CSV: write cells as they are, for data tools (by default a cell starting with = + - @ gets a ' "
+         "so that a spreadsheet shows it instead of running it).",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Folder formats: overwrite existing files.")
 @click.option("--assets-dir", default="data/assets", show_default=True, help="Where `crawl --assets` stored files.")
 @click.option("--base-path", default="/posts/", show_default=True, help="New site's path prefix for posts.")
@@ -363,6 +368,7 @@ def export(
     include_removed: bool,
     site: str | None,
     bom: bool,
+    formula_guard: bool,
     force: bool,
     assets_dir: str,
     base_path: str,
@@ -379,7 +385,8 @@ def export(
     archive = _open_archive(db)
     try:
         if fmt in TABULAR:
-            count = _write_file(output, lambda out: write_export(export_rows(archive, selection), fmt, out, chosen),
+            rows = export_rows(archive, selection)
+            count = _write_file(output, lambda out: write_export(rows, fmt, out, chosen, formula_guard),
                                 encoding="utf-8-sig" if bom else "utf-8")  # fmt: skip
         elif fmt == "wxr":
             from blogarchive.export_wxr import write_wxr  # migration formats load their libraries on use

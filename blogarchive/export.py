@@ -78,7 +78,10 @@ def _neutralise(value: Any) -> Any:
     return value
 
 
-def write_export(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO, fields: tuple[str, ...] = EXPORT_FIELDS) -> int:
+def write_export(
+    rows: Iterable[dict[str, Any]], fmt: str, out: TextIO, fields: tuple[str, ...] = EXPORT_FIELDS,
+    formula_guard: bool = True,
+) -> int:  # fmt: skip
     """Write *rows* to *out* in a tabular format; return how many were written.
 
     In CSV, list fields (tags, categories, images) are JSON arrays, so a cell
@@ -103,7 +106,7 @@ def write_export(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO, fields: 
         writer.writeheader()
         for row in rows:
             cells = {k: json.dumps(v, ensure_ascii=False) if k in JSON_FIELDS else v for k, v in row.items()}
-            writer.writerow({k: _neutralise(v) for k, v in cells.items()})
+            writer.writerow({k: _neutralise(v) for k, v in cells.items()} if formula_guard else cells)
             count += 1
     else:
         raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")

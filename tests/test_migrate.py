@@ -217,6 +217,12 @@ def test_csv_neutralises_formulas_and_can_carry_a_bom(tmp_path: Path) -> None:
     Archive(db).close()
     run_cli("export", "--db", str(db), "--format", "csv", "--bom", "--output", str(tmp_path / "b.csv"))
     assert (tmp_path / "b.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    # for data tools (sqlite-utils, pandas): the cells as they are
+    archive = Archive(db)
+    archive.save_batch([{"url": "https://b.example/m", "title": "-5 myths about sleep", "body_text": "x"}])
+    archive.close()
+    raw = run_cli("export", "--db", str(db), "--format", "csv", "--no-formula-guard", "--fields", "title")
+    assert raw.returncode == 0 and next(csv.DictReader(io.StringIO(raw.stdout)))["title"] == "-5 myths about sleep"
 
 
 def test_file_names_never_leave_the_output_folder(tmp_path: Path) -> None:
