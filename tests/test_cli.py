@@ -126,6 +126,16 @@ def test_demo_runs_offline_and_checks_itself(tmp_path: Path) -> None:
     assert "45/45 bundled posts archived with the right title and date" in result.stderr.replace("\n", " ")
     assert len(json.loads((out / "posts.json").read_text())) == 45
     assert (out / "posts.csv").exists() and (out / "blog.db").exists()
+    # the migration it shows: page bundles whose images are the downloaded copies, not the old site's
+    bundles = list((out / "markdown").glob("*/index.md"))
+    assert len(bundles) == 45
+    images = 0
+    for bundle in bundles:
+        lines = bundle.read_text(encoding="utf-8").splitlines()
+        for name in (line.split("](", 1)[1].rstrip(")") for line in lines if line.startswith("![")):
+            assert (bundle.parent / name).is_file(), (bundle, name)  # a local file, not the old site's URL
+            images += 1
+    assert images >= 1
 
 
 def test_click_usage_errors_are_one_line_like_every_other_error() -> None:

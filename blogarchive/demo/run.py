@@ -1,7 +1,9 @@
-"""The offline demo: bundled blog → 127.0.0.1 → crawl → SQLite → CSV and JSON."""
+"""The offline demo: bundled blog → 127.0.0.1 → crawl (with its images) → SQLite → CSV, JSON and
+Markdown bundles whose images are the downloaded copies, as a migration would have them."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from rich.console import Console
@@ -10,6 +12,7 @@ from blogarchive.crawl import run_crawl
 from blogarchive.demo.server import serve
 from blogarchive.demo.site import build_site, load_posts
 from blogarchive.export import export_rows, write_export
+from blogarchive.export_markdown import export_markdown
 from blogarchive.storage import Archive
 from blogarchive.urls import canonical_url
 
@@ -21,10 +24,14 @@ def run_demo(out: Path, console: Console) -> int:
     # The demo server takes a new free port each run, so its post URLs change:
     # start a fresh demo archive rather than pile up copies under old ports.
     for stale in out.glob("blog.db*"):
-        stale.unlink()
+        if stale.is_dir():
+            shutil.rmtree(stale)  # the page cache of the last demo's archive
+        else:
+            stale.unlink()
+    assets = out / "assets"
     with serve(build_site(posts)) as base_url:
         console.print(f"demo blog with {len(posts)} posts served at {base_url}/blog", highlight=False, soft_wrap=True)
-        summary = run_crawl(f"{base_url}/blog", str(db_path), console=console)
+        summary = run_crawl(f"{base_url}/blog", str(db_path), console=console, assets_dir=str(assets))
     for line in summary.lines():
         console.print(line, highlight=False, soft_wrap=True)
 
@@ -35,6 +42,11 @@ def run_demo(out: Path, console: Console) -> int:
             with path.open("w", encoding="utf-8", newline="") as fh:
                 count = write_export(export_rows(archive), fmt, fh)
             console.print(f"exported {count} posts to {path}", highlight=False, soft_wrap=True)
+        bundles = out / "markdown"
+        saved = {url: assets / info["path"] for url, info in archive.known_assets().items()}
+        count = export_markdown(list(archive.posts()), bundles, saved, force=True)
+        console.print(f"exported {count} posts to {bundles}/ (Markdown page bundles, images beside them)",
+                      highlight=False, soft_wrap=True)  # fmt: skip
         # The demo checks itself against the bundled truth, as a user would by hand.
         by_path = {p.path: p for p in posts}
         right = 0
