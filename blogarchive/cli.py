@@ -14,6 +14,7 @@ import sqlite3
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,7 @@ from rich.console import Console
 from blogarchive import __version__
 from blogarchive.export import FORMATS, TABULAR, Selection, export_rows, parse_fields, select_posts, write_export
 from blogarchive.lock import LockedError
-from blogarchive.paths import ExportError
+from blogarchive.paths import ExportError, settle_export
 from blogarchive.profiles import ProfileError, load_profile
 from blogarchive.sites import CLINIC_BLOG_URL, Site, SitesError, check_site_name, load_sites
 from blogarchive.storage import Archive, ArchiveError
@@ -399,6 +400,7 @@ def export(
             posts = list(select_posts(archive, selection))
             stored = {url: Path(assets_dir) / info["path"] for url, info in archive.known_assets().items()}
             folder = Path(output)
+            started = time.time() - 0.01  # a file's mtime may round below the clock's reading
             try:
                 if fmt == "markdown":
                     from blogarchive.export_markdown import export_markdown
@@ -416,6 +418,8 @@ def export(
                     from blogarchive.export_redirects import export_redirects
 
                     count = export_redirects(posts, folder, base_path, force)
+                # --force over an earlier export: its files this one did not write go
+                settle_export(folder, started)
             except ExportError as err:
                 raise Fatal(str(err)) from err
             except OSError as err:

@@ -11,6 +11,7 @@ links, forms or frames) and every value is HTML-escaped.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from html import escape
 from pathlib import Path
@@ -94,6 +95,8 @@ def export_html(posts: list[dict[str, Any]], out: Path, stored: dict[str, Path],
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if not target.exists():
                     shutil.copyfile(source, target)
+                else:
+                    os.utime(target)  # kept by this export too (blogarchive.paths.settle_export)
                 local[image["url"]] = f"../assets/{source.name}"
         title, day = post.get("title") or slugs[post["url"]], (post.get("published") or "")[:10]
         meta = " · ".join(escape(x) for x in (day, post.get("author") or "", ", ".join(post.get("tags", []))) if x)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from pathlib import Path, PurePosixPath
@@ -64,3 +65,34 @@ def check_writable(paths: list[Path], force: bool) -> None:
     if existing and not force:
         more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
         raise ExportError(f"{existing[0]}{more} already exist(s): use --force to overwrite")
+
+
+MANIFEST = ".blogarchive-export"  # the files an export wrote, in its folder
+
+
+def settle_export(folder: Path, started: float) -> int:
+    """After a folder export: remove what the previous export into *folder* wrote and this one
+    did not (a post gone, a slug renamed), and record what this one wrote.  Only files a
+    blogarchive export listed are ever removed; a user's own files in the folder stay.
+    Returns how many stale files went."""
+    manifest = folder / MANIFEST
+    written = sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*")
+        if p.is_file() and p.name != MANIFEST and p.stat().st_mtime >= started
+    )  # fmt: skip
+    try:
+        before = set(json.loads(manifest.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        before = set()
+    stale = 0
+    for name in sorted(before - set(written)):
+        target = inside(folder, name)
+        if target.is_file():
+            target.unlink()
+            stale += 1
+            for parent in target.parents:
+                if parent == folder.resolve() or any(parent.iterdir()):
+                    break
+                parent.rmdir()
+    manifest.write_text(json.dumps(written, indent=0), encoding="utf-8")
+    return stale

@@ -358,3 +358,24 @@ def test_jekyll_builds_every_post_from_the_export(archive_db, tmp_path: Path) ->
     assert pictures, "the images of --assets are not in the built site"
     linked = [p for p in out.rglob("index.html") if "/assets/posts/" in p.read_text(encoding="utf-8")]
     assert linked
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "jekyll", "html"])
+def test_force_over_an_earlier_export_leaves_none_of_its_files(archive_db, tmp_path: Path, fmt: str) -> None:
+    """A smaller export --force'd over a larger one: the folder holds the smaller one only, and
+    a file of the user's own in it stays (only files an export listed are removed)."""
+    db, assets = archive_db
+    out = tmp_path / "out"
+    common = ("export", "--db", str(db), "--format", fmt, "--output", str(out), "--assets-dir", str(assets))
+    assert run_cli(*common).returncode == 0
+    every = {p for p in out.rglob("*") if p.is_file()}
+    (out / "my-notes.txt").write_text("mine\n")
+    smaller = run_cli(*common, "--since", "2026-01-01", "--force")
+    assert smaller.returncode == 0, smaller.stderr
+    left = {p for p in out.rglob("*") if p.is_file()}
+    fresh = tmp_path / "fresh"
+    assert run_cli("export", "--db", str(db), "--format", fmt, "--output", str(fresh), "--assets-dir", str(assets),
+                   "--since", "2026-01-01").returncode == 0  # fmt: skip
+    expected = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    assert {p.relative_to(out) for p in left} == expected | {Path("my-notes.txt")}
+    assert len(left) < len(every)
