@@ -20,7 +20,7 @@ from typing import Any
 import lxml.html
 from lxml_html_clean import Cleaner
 
-from blogarchive.paths import check_writable, inside, unique_slugs
+from blogarchive.paths import check_writable, inside, link_map, unique_slugs
 
 _CLEANER = Cleaner(
     scripts=True, javascript=True, comments=True, style=True, inline_style=True, links=True, meta=True,
@@ -69,13 +69,19 @@ def _page(title: str, body: str, script: str = "") -> str:
     )
 
 
-def _rewrite_images(html: str, local: dict[str, str]) -> str:
-    if not local or not html:
+def _rewrite_images(html: str, local: dict[str, str], links: dict[str, str] | None = None) -> str:
+    """Images at their saved copies; links to other archived posts at their pages here, so
+    that the archive opened from disk never leaves itself."""
+    if not html or not (local or links):
         return html
     fragment = lxml.html.fragment_fromstring(html, create_parent="div")
     for img in fragment.iter("img"):
         if img.get("src") in local:
             img.set("src", local[img.get("src")])
+    for a in fragment.iter("a"):
+        href, _, anchor = (a.get("href") or "").partition("#")
+        if links and href in links:
+            a.set("href", links[href] + (f"#{anchor}" if anchor else ""))
     return "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)
 
 
@@ -84,6 +90,7 @@ def export_html(posts: list[dict[str, Any]], out: Path, stored: dict[str, Path],
     slugs = unique_slugs(posts)
     pages = {p["url"]: inside(out, "posts", f"{slugs[p['url']]}.html") for p in posts}
     check_writable([inside(out, "index.html"), *pages.values()], force)
+    links = link_map(posts, {url: f"{slug}.html" for url, slug in slugs.items()})  # posts/ beside posts/
     inside(out, "posts").mkdir(parents=True, exist_ok=True)
     items = []
     for post in posts:
@@ -100,9 +107,10 @@ def export_html(posts: list[dict[str, Any]], out: Path, stored: dict[str, Path],
                 local[image["url"]] = f"../assets/{source.name}"
         title, day = post.get("title") or slugs[post["url"]], (post.get("published") or "")[:10]
         meta = " · ".join(escape(x) for x in (day, post.get("author") or "", ", ".join(post.get("tags", []))) if x)
+        content = clean_body(_rewrite_images(post.get("body_html") or "", local, links))
         body = (
             f'<p><a href="../index.html">← All posts</a></p><article><h1>{escape(title)}</h1>'
-            f"<p><time>{meta}</time></p>{clean_body(_rewrite_images(post.get('body_html') or '', local))}</article>"
+            f"<p><time>{meta}</time></p>{content}</article>"
             f'<p><small>Archived from <a href="{escape(post["url"])}">{escape(post["url"])}</a></small></p>'
         )
         pages[post["url"]].write_text(_page(title, body), encoding="utf-8")

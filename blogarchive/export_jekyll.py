@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from blogarchive.export_markdown import copy_assets, front_matter_yaml, old_paths
-from blogarchive.paths import check_writable, inside, unique_slugs
+from blogarchive.paths import check_writable, inside, link_map, rewrite_markdown_links, unique_slugs
 
 
 def post_file(post: dict[str, Any], slug: str) -> tuple[str, ...]:
@@ -50,11 +50,16 @@ def export_jekyll(posts: list[dict[str, Any]], out: Path, stored: dict[str, Path
     """Write every post into the Jekyll site at *out*; return the count."""
     slugs = unique_slugs(posts)
     check_writable([inside(out, *post_file(p, slugs[p["url"]])) for p in posts], force)
+    # Jekyll's own link to another post, whatever the site's permalink style: {% post_url %}
+    names = {p["url"]: post_file(p, slugs[p["url"]]) for p in posts}
+    targets = {url: f"{{% endraw %}}{{% post_url {name[1][:-3]} %}}{{% raw %}}" for url, name in names.items()
+               if name[0] == "_posts"}  # fmt: skip
+    links = link_map([p for p in posts if p["url"] in targets], targets)
     for post in posts:
         slug = slugs[post["url"]]
         target = inside(out, *post_file(post, slug))
         target.parent.mkdir(parents=True, exist_ok=True)
-        body = post.get("body_markdown") or post.get("body_text") or ""
+        body = rewrite_markdown_links(post.get("body_markdown") or post.get("body_text") or "", links)
         images = inside(out, "assets", "posts", slug)
         images.mkdir(parents=True, exist_ok=True)
         for url, name in copy_assets(post, images, stored).items():

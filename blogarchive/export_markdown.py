@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from blogarchive.paths import check_writable, inside, slugify, unique_slugs
+from blogarchive.paths import check_writable, inside, link_map, rewrite_markdown_links, slugify, unique_slugs
 
 
 def new_path(slug: str, base_path: str) -> str:
@@ -80,11 +80,13 @@ def export_markdown(posts: list[dict[str, Any]], out: Path, stored: dict[str, Pa
     """Write every post as OUT/<slug>/index.md with its images beside it; return the count."""
     slugs = unique_slugs(posts)
     check_writable([inside(out, slug, "index.md") for slug in slugs.values()], force)
+    # a bundle links to another by its folder: ../other-slug/ (any base path the site uses)
+    links = link_map(posts, {url: f"../{slug}/" for url, slug in slugs.items()})
     for post in posts:
         slug = slugs[post["url"]]
         folder = inside(out, slug)
         folder.mkdir(parents=True, exist_ok=True)
-        body = post.get("body_markdown") or post.get("body_text") or ""
+        body = rewrite_markdown_links(post.get("body_markdown") or post.get("body_text") or "", links)
         for url, name in copy_assets(post, folder, stored).items():
             body = body.replace(f"]({url})", f"]({name})")
         matter = front_matter_yaml(front_matter(post, slug))

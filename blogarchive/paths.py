@@ -96,3 +96,32 @@ def settle_export(folder: Path, started: float) -> int:
                 parent.rmdir()
     manifest.write_text(json.dumps(written, indent=0), encoding="utf-8")
     return stale
+
+
+def _spellings(url: str) -> set[str]:
+    """The ways a body may link to *url*: with and without its trailing slash."""
+    bare = url.split("#", 1)[0].rstrip("/")
+    return {bare, bare + "/"} if urlsplit(bare).path else {bare + "/"}
+
+
+def link_map(posts: list[dict], target: dict[str, str]) -> dict[str, str]:
+    """Every URL a post was archived under (its key, its aliases, slash or not) → *target*
+    of that post (its new address), so that links between posts follow them to the new site."""
+    out: dict[str, str] = {}
+    for post in posts:
+        for url in [post["url"], *post.get("aliases", [])]:
+            for spelling in _spellings(url):
+                out.setdefault(spelling, target[post["url"]])
+    return out
+
+
+_MD_LINK = re.compile(r"\]\((https?://[^)\s#]+)(#[^)\s]*)?\)")
+
+
+def rewrite_markdown_links(body: str, links: dict[str, str]) -> str:
+    """Markdown links `](URL)` to an archived post made to point at its new address."""
+    def swap(match: re.Match[str]) -> str:
+        new = links.get(match[1])
+        return f"]({new}{match[2] or ''})" if new else match[0]
+
+    return _MD_LINK.sub(swap, body)

@@ -379,3 +379,47 @@ def test_force_over_an_earlier_export_leaves_none_of_its_files(archive_db, tmp_p
     expected = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
     assert {p.relative_to(out) for p in left} == expected | {Path("my-notes.txt")}
     assert len(left) < len(every)
+
+
+LINKED = [
+    {"url": "https://old.example/first-post/", "title": "First", "published": "2024-01-02", "aliases": [],
+     "body_markdown": "Start.", "body_html": "<p>Start.</p>", "tags": [], "categories": [], "images": []},
+    {"url": "https://old.example/second-post", "title": "Second", "published": "2024-02-03",
+     "aliases": ["https://old.example/2nd-post/"],
+     "body_markdown": "See [the first](https://old.example/first-post) and [me](https://old.example/2nd-post/#top).",
+     "body_html": '<p>See <a href="https://old.example/first-post">the first</a> and '
+                  '<a href="https://old.example/2nd-post/#top">me</a>.</p>',
+     "tags": [], "categories": [], "images": []},
+]  # fmt: skip
+
+
+def test_links_between_posts_follow_them_to_the_new_site(tmp_path: Path) -> None:
+    """A body's link to another archived post, by its URL or an old slug, slash or not, points at
+    that post's new address: in Markdown bundles, in the static archive, and in Jekyll (through
+    {% post_url %}, built by Debian's Jekyll)."""
+    import shutil
+    import subprocess
+
+    from blogarchive.export_html import export_html
+    from blogarchive.export_jekyll import export_jekyll
+    from blogarchive.export_markdown import export_markdown
+
+    export_markdown(LINKED, tmp_path / "md", {}, force=False)
+    text = (tmp_path / "md" / "second-post" / "index.md").read_text(encoding="utf-8")
+    assert "[the first](../first-post/)" in text and "[me](../second-post/#top)" in text
+    export_html(LINKED, tmp_path / "html", {}, force=False)
+    page = lxml.html.fromstring((tmp_path / "html" / "posts" / "second-post.html").read_text(encoding="utf-8"))
+    hrefs = [a.get("href") for a in page.iter("a")]
+    assert "first-post.html" in hrefs and "second-post.html#top" in hrefs
+    assert (tmp_path / "html" / "posts" / "first-post.html").is_file()
+    site = tmp_path / "site"
+    export_jekyll(LINKED, site, {}, force=False)
+    (site / "_config.yml").write_text("title: T\npermalink: /:year/:title/\n")
+    jekyll = shutil.which("jekyll")
+    if jekyll is None:
+        pytest.fail("jekyll is not installed: .ci/system-deps installs Debian's")
+    built = subprocess.run([jekyll, "build", "--quiet", "-s", str(site), "-d", str(tmp_path / "_site")],
+                           capture_output=True, text=True)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    second = (tmp_path / "_site" / "2024" / "second-post" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/2024/first-post/"' in second and 'href="/2024/second-post/#top"' in second
