@@ -16,6 +16,7 @@ import shutil
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml_html_clean import Cleaner
@@ -85,6 +86,15 @@ def _rewrite_images(html: str, local: dict[str, str], links: dict[str, str] | No
     return "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)
 
 
+def archive_name(posts: list[dict[str, Any]]) -> str:
+    """The archive's title: its blog's name in a sites file, else the old site's host."""
+    sites = {p.get("site") for p in posts}
+    hosts = {urlsplit(p["url"]).hostname or "" for p in posts}
+    if len(sites) == 1 and (site := sites.pop()):
+        return f"{site}: blog archive"
+    return f"{hosts.pop()}: blog archive" if len(hosts) == 1 else "Blog archive"
+
+
 def export_html(posts: list[dict[str, Any]], out: Path, stored: dict[str, Path], force: bool) -> int:
     """Write the static archive of *posts* into *out*; return the count."""
     slugs = unique_slugs(posts)
@@ -92,7 +102,8 @@ def export_html(posts: list[dict[str, Any]], out: Path, stored: dict[str, Path],
     check_writable([inside(out, "index.html"), *pages.values()], force)
     links = link_map(posts, {url: f"{slug}.html" for url, slug in slugs.items()})  # posts/ beside posts/
     inside(out, "posts").mkdir(parents=True, exist_ok=True)
-    items = []
+    items: list[str] = []
+    years: dict[str, int] = {}  # newest first, as the posts come
     for post in posts:
         local: dict[str, str] = {}
         for image in post.get("images", []):
@@ -114,16 +125,25 @@ def export_html(posts: list[dict[str, Any]], out: Path, stored: dict[str, Path],
             f'<p><small>Archived from <a href="{escape(post["url"])}">{escape(post["url"])}</a></small></p>'
         )
         pages[post["url"]].write_text(_page(title, body), encoding="utf-8")
-        search = " ".join([title, post.get("excerpt") or "", post.get("body_text") or ""]).lower()
+        # what the search box reads: title, excerpt, tags and categories, not the whole body (the
+        # index would weigh as much as every post: 1 MB for 600 posts)
+        terms = [title, post.get("excerpt") or "", *post.get("tags", []), *post.get("categories", [])]
+        year = day[:4] or "undated"
+        anchor = f' id="y{year}"' if year not in years else ""
+        years.setdefault(year, 0)
+        years[year] += 1
         items.append(
-            f'<li data-search="{escape(search)}"><a href="posts/{escape(pages[post["url"]].name)}">{escape(title)}</a>'
+            f'<li{anchor} data-search="{escape(" ".join(terms).lower())}">'
+            f'<a href="posts/{escape(pages[post["url"]].name)}">{escape(title)}</a>'
             f' <time>{escape(day)}</time><p class="excerpt">{escape(post.get("excerpt") or "")}</p></li>'
         )
+    name = archive_name(posts)
+    by_year = " · ".join(f'<a href="#y{escape(y)}">{escape(y)}</a> ({n})' for y, n in years.items())
     index = (
-        f'<h1>Blog archive</h1><p id="count">{len(posts)} posts</p>'
-        '<p><input id="q" type="search" placeholder="Search titles, excerpts and posts" aria-label="Search"></p>'
+        f'<h1>{escape(name)}</h1><p id="count">{len(posts)} posts</p><nav><p>{by_year}</p></nav>'
+        '<p><input id="q" type="search" placeholder="Search titles, excerpts and tags" aria-label="Search"></p>'
         f'<ul id="posts">{"".join(items)}</ul><p><small>{escape(json.dumps(len(posts)))} posts exported by '
         "blogarchive.</small></p>"
     )
-    inside(out, "index.html").write_text(_page("Blog archive", index, _SEARCH), encoding="utf-8")
+    inside(out, "index.html").write_text(_page(name, index, _SEARCH), encoding="utf-8")
     return len(posts)

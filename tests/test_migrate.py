@@ -114,6 +114,15 @@ def test_static_html_archive(archive_db, tmp_path: Path) -> None:
     links = [a.text for a in index.cssselect("#posts li > a")]
     assert links == [p["title"] for p in posts]
     assert index.cssselect("input#q")
+    host = posts[0]["url"].split("/")[2].split(":")[0]
+    assert index.findtext(".//title") == f"{host}: blog archive"  # the blog's, not "Blog archive"
+    years = {p["published"][:4] for p in posts}
+    nav = [a.get("href") for a in index.cssselect("nav a")]
+    assert sorted(nav) == sorted(f"#y{y}" for y in years)
+    assert all(index.get_element_by_id(href[1:]) is not None for href in nav)
+    # the index is a list, not every body again: under 2 KB a post
+    assert (out / "index.html").stat().st_size < 2000 * len(posts)
+    assert posts[0]["body_text"].splitlines()[-1].lower() not in (out / "index.html").read_text(encoding="utf-8")
     for post in posts:
         page = (out / "posts" / f"{post_slug(post['url'])}.html").read_text(encoding="utf-8")
         assert "<script" not in page and "onclick" not in page
