@@ -183,7 +183,7 @@ def test_redirect_map(archive_db, tmp_path: Path) -> None:
     apache = (out / "apache.conf").read_text().splitlines()[1:]
     assert len(nginx) == len(apache) == len(rows)
     first = rows[0]
-    pattern = f"^{first['old_path'].rstrip('/')}/?$"  # demo slugs: nothing to escape
+    pattern = f"^{first['old_path'].rstrip('/')}(/|/index\\.html)?$"  # demo slugs: nothing to escape
     assert f'location ~ "{pattern}" {{ return 301 {first["new_path"]}; }}' in nginx
     assert f'RedirectMatch 301 "{pattern}" "{first["new_path"]}"' in apache
 
