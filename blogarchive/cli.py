@@ -359,6 +359,11 @@ def _iso_day(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
 @click.option("--assets-dir", default="data/assets", show_default=True, help="Where `crawl --assets` stored files.")
 @click.option("--base-path", default="/posts/", show_default=True, help="New site's path prefix for posts.")
 @click.option("--site-url", help="WXR: the new site's address (default: the archived blog's).")
+@click.option(
+    "--assets-url",
+    help="WXR: where the files of --assets-dir will be served (e.g. https://new.example/old-assets/): "
+         "attachments and body images point there, so the import needs no old site.",
+)  # fmt: skip
 def export(
     db: str,
     fmt: str,
@@ -374,6 +379,7 @@ def export(
     assets_dir: str,
     base_path: str,
     site_url: str | None,
+    assets_url: str | None,
 ) -> None:
     """Export the archive (help text: EXPORT_HELP)."""
     try:
@@ -393,7 +399,9 @@ def export(
             from blogarchive.export_wxr import write_wxr  # migration formats load their libraries on use
 
             posts = list(select_posts(archive, selection))
-            count = _write_file(output, lambda out: write_wxr(posts, out, site_url), binary=True)
+            served = {url: f"{assets_url.rstrip('/')}/{info['path']}" for url, info in archive.known_assets().items()
+                      if assets_url and (Path(assets_dir) / info["path"]).exists()}  # fmt: skip
+            count = _write_file(output, lambda out: write_wxr(posts, out, site_url, served), binary=True)
         else:
             if output == "-":
                 raise Fatal(f"--format {fmt} writes a folder: give --output FOLDER")

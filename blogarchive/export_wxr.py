@@ -13,6 +13,7 @@ from email.utils import format_datetime
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+import lxml.html
 from lxml import etree
 
 from blogarchive import __version__
@@ -71,8 +72,27 @@ def wp_dates(published: str | None) -> tuple[str, str, datetime | None]:
     return local, gmt, moment
 
 
-def write_wxr(posts: list[dict[str, Any]], out: BinaryIO, site_url: str | None = None) -> int:
-    """Write *posts* as WXR to *out*; return how many posts were written."""
+def _moved_images(html: str, moved: dict[str, str]) -> str:
+    """A body's images at the addresses their saved copies are served from."""
+    if not moved or not html:
+        return html
+    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    for img in fragment.iter("img"):
+        if (src := img.get("src")) in moved:
+            img.set("src", moved[src])
+    return "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)
+
+
+def write_wxr(
+    posts: list[dict[str, Any]], out: BinaryIO, site_url: str | None = None, assets: dict[str, str] | None = None
+) -> int:
+    """Write *posts* as WXR to *out*; return how many posts were written.
+
+    *assets*: original image URL → where its saved copy will be served (`--assets-url`):
+    the importer downloads attachments from there, and bodies point there, so that an
+    import works with the old site gone.
+    """
+    moved = assets or {}
     site = site_url or (f"{urlsplit(posts[0]['url']).scheme}://{urlsplit(posts[0]['url']).netloc}" if posts else "")
     rss = etree.Element("rss", version="2.0", nsmap=NS)
     channel = etree.SubElement(rss, "channel")
@@ -105,7 +125,7 @@ def write_wxr(posts: list[dict[str, Any]], out: BinaryIO, site_url: str | None =
         guid = _text(item, "guid", post["url"])
         guid.set("isPermaLink", "false")
         _text(item, "description", "")
-        _text(item, _q("content", "encoded"), post.get("body_html") or "", cdata=True)
+        _text(item, _q("content", "encoded"), _moved_images(post.get("body_html") or "", moved), cdata=True)
         _text(item, _q("excerpt", "encoded"), post.get("excerpt") or "", cdata=True)
         _text(item, _q("wp", "post_id"), post_id)
         _text(item, _q("wp", "post_date"), local, cdata=True)
@@ -135,6 +155,6 @@ def write_wxr(posts: list[dict[str, Any]], out: BinaryIO, site_url: str | None =
             _text(attachment, _q("wp", "status"), "inherit", cdata=True)
             _text(attachment, _q("wp", "post_parent"), post_id)
             _text(attachment, _q("wp", "post_type"), "attachment", cdata=True)
-            _text(attachment, _q("wp", "attachment_url"), image["url"], cdata=True)
+            _text(attachment, _q("wp", "attachment_url"), moved.get(image["url"], image["url"]), cdata=True)
     out.write(etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True))
     return len(posts)

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -432,3 +433,35 @@ def test_links_between_posts_follow_them_to_the_new_site(tmp_path: Path) -> None
     assert built.returncode == 0, built.stderr
     second = (tmp_path / "_site" / "2024" / "second-post" / "index.html").read_text(encoding="utf-8")
     assert 'href="/2024/first-post/"' in second and 'href="/2024/second-post/#top"' in second
+
+
+def test_wxr_imports_without_the_old_site(archive_db, tmp_path: Path) -> None:
+    """With --assets-url, every attachment and body image points where the saved copies will
+    be served; every element WordPress's importer reads is there and of its type."""
+    db, assets = archive_db
+    base = "https://new.example/old-assets"
+    out = tmp_path / "wp.xml"
+    result = run_cli("export", "--db", str(db), "--format", "wxr", "--output", str(out),
+                     "--assets-dir", str(assets), "--assets-url", base)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    channel = lxml.etree.parse(str(out)).getroot().find("channel")
+    items = channel.findall("item")
+    attachments = [i for i in items if i.findtext(_wp("wp", "post_type")) == "attachment"]
+    posts = [i for i in items if i.findtext(_wp("wp", "post_type")) == "post"]
+    assert attachments and len(posts) == len(_posts(db))
+    for attachment in attachments:
+        url = attachment.findtext(_wp("wp", "attachment_url"))
+        assert url.startswith(base + "/") and (assets / url.removeprefix(base + "/")).is_file(), url
+    logins = {a.findtext(_wp("wp", "author_login")) for a in channel.findall(_wp("wp", "author"))}
+    for post in posts:
+        assert int(post.findtext(_wp("wp", "post_id"))) > 0
+        assert post.findtext(_wp("wp", "status")) in ("publish", "draft") and post.findtext(_wp("wp", "post_name"))
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", post.findtext(_wp("wp", "post_date")))
+        assert post.findtext(_wp("wp", "post_date_gmt")) != "0000-00-00 00:00:00" and post.findtext("pubDate")
+        assert post.findtext(_wp("dc", "creator")) in logins
+        body = post.findtext(_wp("content", "encoded"))
+        assert body and post.find(_wp("excerpt", "encoded")) is not None
+        for src in lxml.html.fragment_fromstring(body, create_parent="div").xpath("//img/@src"):
+            assert src.startswith(base + "/"), src  # never the old site's
+        for category in post.findall("category"):
+            assert category.get("domain") in ("category", "post_tag") and category.get("nicename")
