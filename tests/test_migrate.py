@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -465,3 +466,40 @@ def test_wxr_imports_without_the_old_site(archive_db, tmp_path: Path) -> None:
             assert src.startswith(base + "/"), src  # never the old site's
         for category in post.findall("category"):
             assert category.get("domain") in ("category", "post_tag") and category.get("nicename")
+
+
+def test_hugo_builds_every_bundle_with_its_images_and_aliases(archive_db, tmp_path: Path) -> None:
+    """Debian's Hugo: the Markdown bundles as content/posts/ build a page per post at
+    /posts/SLUG/, with its images beside it (page bundles), and an alias page at every old
+    path that sends the reader to the new one."""
+    import subprocess
+
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        pytest.fail("hugo is not installed: .ci/system-deps installs Debian's")
+    db, assets = archive_db
+    site = tmp_path / "site"
+    result = run_cli("export", "--db", str(db), "--format", "markdown", "--output", str(site / "content" / "posts"),
+                     "--assets-dir", str(assets))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (site / "hugo.toml").write_text('baseURL = "http://new.example/"\ntitle = "Migrated"\n')
+    layouts = site / "layouts" / "_default"
+    layouts.mkdir(parents=True)
+    (layouts / "single.html").write_text("<h1>{{ .Title }}</h1>{{ .Content }}")
+    (layouts / "list.html").write_text("{{ range .Pages }}<a href='{{ .RelPermalink }}'>{{ .Title }}</a>{{ end }}")
+    built = subprocess.run([hugo, "--quiet", "-s", str(site), "-d", str(tmp_path / "public")],
+                           capture_output=True, text=True)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    public = tmp_path / "public"
+    images = 0
+    for post in _posts(db):
+        slug = post_slug(post["url"])
+        page = public / "posts" / slug / "index.html"
+        assert page.is_file(), slug
+        doc = lxml.html.fromstring(page.read_text(encoding="utf-8"))
+        for src in doc.xpath("//img/@src"):
+            assert (page.parent / src).is_file(), (slug, src)  # the bundle's own copy, not the old site
+            images += 1
+        alias = public / urlsplit(post["url"]).path.strip("/") / "index.html"
+        assert alias.is_file() and f"/posts/{slug}/" in alias.read_text(encoding="utf-8"), alias
+    assert images >= 1
