@@ -1,9 +1,9 @@
 """Article extraction: trafilatura for the body and metadata; the page's dates as evidence.
 
-Order of work on a page: the learned site template and the profile's `drop`
-selectors go first, then dated-link widgets (their entries kept as evidence
-about *other* posts), then the page's own date claims are read, then
-trafilatura extracts the body.
+Order of work on a page: dated-link widgets go first, whole (their entries kept as
+evidence about *other* posts), then the learned site template and the profile's
+`drop` selectors, then the page's own date claims are read, then trafilatura
+extracts the body.
 """
 
 from __future__ import annotations
@@ -229,11 +229,13 @@ def parse_post(
     style = style or DateStyle(*((profile.languages, profile.date_order) if profile else ()))
     chosen = {"title": _selected_text(tree, rules.title), "author": _selected_text(tree, rules.author),
               "published": style.read(_selected_text(tree, rules.date))}  # fmt: skip
+    # widgets first, whole: the template would take the entries every page shares and leave
+    # a stub too short to read as a widget, whose other posts' dates then read as this page's
+    widgets = drop_dated_link_lists(tree, url)
     template_removed = template.drop(tree, blocks) if template is not None else 0
     for selector in rules.drop:
         for el in tree.cssselect(selector):
             el.drop_tree()
-    widgets = drop_dated_link_lists(tree, url)
     # lxml keeps comments: trafilatura's text would stop at an inline <!-- --> (React pages)
     etree.strip_tags(tree, etree.Comment)
     claims = [Claim(kind, "profile", value, f"profile article.{kind}") for kind, value in chosen.items() if value]

@@ -81,6 +81,8 @@ class TemplateView:
             # only the outermost of nested template blocks; never the page's title
             if any(a in chosen for a in el.iterancestors()) or el.find(".//h1") is not None:
                 continue
+            if el.getparent() is None:
+                continue  # removed already with what held it (a widget)
             el.drop_tree()
             dropped += 1
         return dropped

@@ -43,6 +43,10 @@ def test_every_post_found_once_with_exact_fields(crawled, base_url: str, posts: 
         assert (row["title"], row["published"], row["excerpt"]) == (post.title, post.date.isoformat(), post.excerpt)
         assert row["published_raw"] == post.date_text and row["date_source"] == "listing"
         assert row["author"] == post.author and row["tags"] == list(post.tags)
+        # no other post's date among its own claims: the widget goes whole, before the template
+        # (which would take the entries every page shares and leave a stub that reads as a date)
+        own = {c["date"] for c in row["date_conflicts"]}
+        assert own <= {post.date.isoformat()}, (post.slug, row["date_conflicts"])
 
 
 def test_bodies_hold_the_article_and_nothing_else(crawled, base_url: str, posts: list[DemoPost]) -> None:
