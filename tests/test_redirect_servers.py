@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -30,22 +30,34 @@ POSTS = [
 ]
 
 
-def _wait(port: int, proc: subprocess.Popen[bytes], name: str) -> None:
-    for _ in range(200):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-        time.sleep(0.05)
-    raise RuntimeError(f"{name} did not start")
+def _binary(name: str) -> str:
+    binary = shutil.which(name) or f"/usr/sbin/{name}"
+    if not Path(binary).exists():
+        pytest.fail(f"{name} is not installed: apt-get install {name} (as .ci/system-deps does)")
+    return binary
 
 
 @contextmanager
-def _nginx(conf: Path, root: Path) -> Iterator[int]:
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).exists():
-        pytest.fail("nginx is not installed: apt-get install nginx (as .ci/system-deps does)")
+def _running(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[int]:
+    """*cmd*, a server in the foreground, until it listens on *port*; stopped at the end."""
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env)
+    try:
+        for _ in range(200):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if proc.poll() is not None:
+                raise RuntimeError(f"{cmd[0]} did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+            time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def _nginx(conf: Path, root: Path) -> AbstractContextManager[int]:
     port = free_port()
     (root / "tmp").mkdir(parents=True)
     user = "user root;" if os.geteuid() == 0 else ""
@@ -55,22 +67,10 @@ def _nginx(conf: Path, root: Path) -> Iterator[int]:
         f"fastcgi_temp_path {root}/tmp; uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;\n"
         f"server {{ listen 127.0.0.1:{port}; include {conf}; }} }}\n"
     )
-    proc = subprocess.Popen([binary, "-c", str(root / "nginx.conf"), "-p", str(root)], stderr=subprocess.PIPE)
-    try:
-        _wait(port, proc, "nginx")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stderr is not None:
-            proc.stderr.close()
+    return _running([_binary("nginx"), "-c", str(root / "nginx.conf"), "-p", str(root)], port)
 
 
-@contextmanager
-def _apache(conf: Path, root: Path) -> Iterator[int]:
-    binary = shutil.which("apache2") or "/usr/sbin/apache2"
-    if not Path(binary).exists():
-        pytest.fail("apache2 is not installed: apt-get install apache2 (as .ci/system-deps does)")
+def _apache(conf: Path, root: Path) -> AbstractContextManager[int]:
     port = free_port()
     modules = "/usr/lib/apache2/modules"
     (root / "www").mkdir(parents=True)
@@ -84,15 +84,7 @@ def _apache(conf: Path, root: Path) -> Iterator[int]:
         f"LoadModule alias_module {modules}/mod_alias.so\nInclude {conf}\n"
     )
     env = {**os.environ, "APACHE_RUN_DIR": str(root), "APACHE_LOCK_DIR": str(root), "APACHE_LOG_DIR": str(root)}
-    proc = subprocess.Popen([binary, "-f", str(root / "httpd.conf"), "-DFOREGROUND"], stderr=subprocess.PIPE, env=env)
-    try:
-        _wait(port, proc, "apache2")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stderr is not None:
-            proc.stderr.close()
+    return _running([_binary("apache2"), "-f", str(root / "httpd.conf"), "-DFOREGROUND"], port, env)
 
 
 def _location(port: int, path: str) -> tuple[int, str | None]:
