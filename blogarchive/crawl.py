@@ -123,11 +123,10 @@ class DownloadNoise(logging.Filter):
 async def crawl_with(runner: AsyncCrawlerRunner, job: CrawlJob) -> CrawlSummary:
     """One crawl on *runner*, whose reactor runs already; call it again for the next crawl."""
     crawler = runner.create_crawler(job.spider_cls)
-    started, clock = datetime.now(UTC), time.monotonic()
     with archive_lock(job.db_path):
-        run = job.begin(crawler)
+        running = Running(job, crawler, job.begin(crawler), datetime.now(UTC), time.monotonic())
         await runner.crawl(crawler, **job.spider_args())
-        return job.end(crawler, started, time.monotonic() - clock, run)
+        return running.end()
 
 
 def run_crawl(

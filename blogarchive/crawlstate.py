@@ -39,7 +39,7 @@ from blogarchive.sitemaps import entries
 from blogarchive.sites import check_site_name
 from blogarchive.storage import Archive, ArchiveError
 from blogarchive.template import TemplateLearner
-from blogarchive.urls import canonical_url, check_start_url, followable, is_loopback, same_site
+from blogarchive.urls import canonical_url, check_start_url, followable, home_page, is_loopback, same_site
 
 if TYPE_CHECKING:
     from blogarchive.fetch import Page
@@ -310,7 +310,7 @@ class CrawlState:
         if source == "start" and (verdict == "post" or not listing.cards):
             # a post, or a page that lists none: the blog is found from the site's home page
             self._stat_set("blogarchive/start_kind", "post" if verdict == "post" else "no-posts")
-            home = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
+            home = home_page(url)
             if canonical_url(home) != canonical_url(url):
                 leads += [Lead(u, "home") for u in self.unvisited([home])]
         if source in ("start", "home") and not listing.cards:

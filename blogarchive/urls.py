@@ -101,6 +101,12 @@ def _site_host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
+def home_page(url: str) -> str:
+    """The site's home page: scheme and host of *url*, path /."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
 def same_site(url: str, other: str) -> bool:
     """True when both URLs are on the same host (ignoring a leading www.)."""
     return _site_host(url) == _site_host(other)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -37,7 +36,7 @@ from blogarchive.listing import Card
 from blogarchive.middlewares import PageCapReached
 from blogarchive.pagework import PageFacts
 from blogarchive.sitemaps import sitemap_xml
-from blogarchive.urls import same_site
+from blogarchive.urls import home_page, same_site
 from blogarchive.wpapi import api_claims, more_api_pages, posts_url
 
 _STRONG = {"card", "feed", "posts-sitemap", "known"}
@@ -94,8 +93,7 @@ class BlogSpider(scrapy.Spider):
 
     def _discovery_requests(self) -> Iterator[Request]:
         """Phase 2: robots.txt, the default sitemap, the feeds seen in phase 1, links, re-checks."""
-        parts = urlsplit(self.start_url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = home_page(self.start_url).rstrip("/")
         yield Request(f"{origin}/robots.txt", callback=self.parse_robots, errback=self.on_discovery_error,
                       meta={"dont_obey_robotstxt": True})  # fmt: skip
         yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.on_discovery_error,
@@ -165,8 +163,7 @@ class BlogSpider(scrapy.Spider):
         else:
             state.failed(response.url, "the start URL is neither a web page, a sitemap nor a feed")
             return
-        home = "{0.scheme}://{0.netloc}/".format(urlsplit(response.url))
-        yield self._page(home, "home")
+        yield self._page(home_page(response.url), "home")
 
     def _evidence_requests(self, facts: PageFacts) -> Iterator[Request]:
         """The start page's feeds and WordPress API, asked first: what they say of each post
