@@ -102,16 +102,19 @@ are crawled without delays; real sites get polite defaults (robots.txt, AutoThro
     "--sites",
     "sites_file",
     type=click.Path(dir_okay=False),
-    help="A TOML file of [[site]] tables (name, start_url, profile): crawl each blog in turn into one archive.",
+    help="A TOML file of [[site]] tables (name, start_url, profile): crawl the blogs side by side into one archive.",
 )
 @click.option("--site", help="Name this blog in an archive of many (its posts and template carry the name).")
 @click.option(
     "--redis",
     "redis_url",
     metavar="URL",
-    help="With --sites: crawl each blog with --workers processes sharing one frontier in this Redis.",
+    help="With --sites: coordinate a distributed crawl in this Redis (workers share every blog's frontier).",
 )
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker processes (--redis).")
+@click.option(
+    "--workers", type=click.IntRange(0, 64), default=2, show_default=True,
+    help="--redis: worker processes started here (0: only `blogarchive worker` processes elsewhere).",
+)  # fmt: skip
 @click.option(
     "--parallel-sites", type=click.IntRange(1, 64), default=4, show_default=True,
     help="--sites: how many blogs are crawled at once (each keeps its own politeness).",
@@ -176,9 +179,8 @@ def crawl(
             raise Fatal(str(err)) from err
         _check_writable(db)
         if redis_url:
-            _crawl_distributed(
-                sites, db, redis_url, workers, max_pages, full, stop_after, assets, as_json, pairs=settings
-            )
+            _crawl_distributed(sites, db, redis_url, workers, parallel_sites, max_pages, full, stop_after, assets,
+                               as_json, {name: str(value) for name, value in overrides.items()})  # fmt: skip
             return
         from blogarchive.multisite import SiteOptions, crawl_sites
 
@@ -254,25 +256,25 @@ def _crawl_distributed(
     db: str,
     redis_url: str,
     workers: int,
+    parallel: int,
     max_pages: int | None,
     full: bool,
     stop_after: int | None,
     assets: bool,
     as_json: bool,
-    pairs: tuple[str, ...],
+    overrides: dict[str, str],
 ) -> None:
-    """`crawl --sites F --redis URL`: each blog by several workers sharing a frontier."""
+    """`crawl --sites F --redis URL`: the coordinator, with *workers* local workers."""
     if assets:
         raise Fatal("--assets is not available with --redis: download assets with a single-process crawl")
     try:
-        from blogarchive.distributed import crawl_sites_distributed
+        from blogarchive.coordinator import crawl_sites_distributed
         from blogarchive.runs import CrawlSummary
     except ImportError as err:
         raise Fatal(f"--redis needs scrapy-redis: pip install 'blogarchive[distributed]' ({err})") from err
 
-    extra = [f"max_pages={max_pages}"] * bool(max_pages) + ["full=1"] * full
-    extra += [f"stop_after={stop_after}"] if stop_after is not None else []
-    args = [a for arg in extra for a in ("-a", arg)] + [a for pair in pairs for a in ("-s", pair)]
+    spider_args = {"max_pages": str(max_pages or ""), "full": "1" if full else "",
+                   "stop_after": "" if stop_after is None else str(stop_after)}  # fmt: skip
     console = Console(stderr=True)
 
     def emit(site: Site, summary: CrawlSummary, workers_did: dict) -> None:
@@ -280,7 +282,7 @@ def _crawl_distributed(
             click.echo(json.dumps({"site": site.name, **summary.as_dict(), **workers_did}))
             return
         console.print(
-            f"[bold]site {site.name}[/]: {site.start_url}; pages per worker {workers_did['worker_pages']}, "
+            f"[bold]site {site.name}[/]: {site.start_url}; pages per worker {workers_did['workers']}, "
             f"{workers_did['recovered']} posts recovered from lost workers",
             highlight=False,
         )
@@ -288,10 +290,45 @@ def _crawl_distributed(
             console.print(line, highlight=False, soft_wrap=True)
 
     try:
-        status = crawl_sites_distributed(sites, db, redis_url, workers, args, full, emit)
+        status = crawl_sites_distributed(
+            sites, db, redis_url, workers, {k: v for k, v in spider_args.items() if v}, overrides, full, emit,
+            parallel=parallel, notice=lambda text: console.print(text, style="yellow", highlight=False),
+        )  # fmt: skip
     except (ConnectionError, LockedError) as err:
         raise Fatal(str(err)) from err
+    except KeyboardInterrupt:
+        console.print("interrupted: posts archived before the stop are kept; run again to finish", style="yellow")
+        sys.exit(130)
     sys.exit(status)
+
+
+@main.command()
+@click.option("--redis", "redis_url", metavar="URL", required=True, help="The Redis of the distributed crawl.")
+@click.option("--max-jobs", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Blogs this worker crawls at once.")  # fmt: skip
+@click.option("--idle-exit", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Exit after this long with nothing to do (default: serve until stopped).")  # fmt: skip
+@click.option("--session", hidden=True, help="Serve while this Redis key exists (the coordinator's own workers).")
+@click.option("-q", "--quiet", is_flag=True, help="Say nothing but errors.")
+def worker(redis_url: str, max_jobs: int, idle_exit: float | None, session: str | None, quiet: bool) -> None:
+    """Take part in distributed crawls: on any machine that reaches the coordinator's Redis.
+
+    No archive is needed here: the jobs, what the archive knows of each blog, and the
+    posts found all go through Redis. Stop with Ctrl-C or SIGTERM (systemd's stop).
+    """
+    try:
+        import redis
+
+        from blogarchive.worker import Worker
+    except ImportError as err:
+        raise Fatal(f"worker needs scrapy-redis: pip install 'blogarchive[distributed]' ({err})") from err
+    try:
+        redis.Redis.from_url(redis_url).ping()
+    except (redis.RedisError, ValueError) as err:
+        raise Fatal(f"cannot reach Redis at {redis_url}: {err}") from err
+    console = Console(stderr=True)
+    say = (lambda _: None) if quiet else (lambda text: console.print(text, highlight=False))
+    Worker(redis_url, max_jobs=max_jobs, idle_exit=idle_exit, session=session, say=say).run()
 
 
 @contextlib.contextmanager

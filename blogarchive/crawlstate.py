@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -101,7 +102,7 @@ class CrawlConfig:
         full: str | bool = False,
         stop_after: str | int | None = None,
         site: str | None = None,
-        resume: str | None = None,
+        resume: str | list[dict[str, Any]] | None = None,
         default_start_url: str | None = None,
         default_profile: str | None = None,
     ) -> CrawlConfig:
@@ -117,7 +118,8 @@ class CrawlConfig:
             full=str(full).lower() in ("1", "true", "yes"),
             max_pages=_whole_number("max_pages", max_pages) or None,
             stop_after=_whole_number("stop_after", stop_after),
-            resume=json.loads(Path(resume).read_text()) if resume else None,
+            # a file's path (`scrapy crawl -a resume=PATH`), or the list itself (a distributed worker)
+            resume=resume if isinstance(resume, list) else json.loads(Path(resume).read_text()) if resume else None,
         )
 
     def settings(self, db_path: str | None = None) -> dict[str, Any]:
@@ -209,6 +211,9 @@ class CrawlState:
         self.reader = PagePool(workers, start_after=settings.getint("BLOGARCHIVE_POOL_AFTER"))
         stop_after = self.config.stop_after
         self.stop_after = stop_after if stop_after is not None else settings.getint("BLOGARCHIVE_STOP_AFTER")
+        if brief := settings.get("BLOGARCHIVE_BRIEF"):
+            self.brief(json.loads(brief))
+            return
         db_path, site, start = settings.get("BLOGARCHIVE_DB"), self.config.site, self.config.start_url
         if not db_path or not Path(db_path).exists():
             return
@@ -223,6 +228,13 @@ class CrawlState:
             if not self.config.full:
                 self.template = archive.load_template(site)
             self.remember(known, archive.previous_run(start, run_id))
+
+    def brief(self, brief: dict[str, Any]) -> None:
+        """What a distributed worker, with no archive of its own, is told of the archive
+        (blogarchive.distributed.brief: known posts, template, previous run)."""
+        if not self.config.full:
+            self.template = TemplateLearner(brief["template"]["pages"], Counter(brief["template"]["counts"]))
+        self.remember(brief["known"], brief["previous"])
 
     def remember(self, known: dict[str, dict[str, Any]], previous: dict[str, Any] | None) -> None:
         """What the archive holds of this blog, and whether its last run allows an early stop."""

@@ -96,3 +96,6 @@ BLOGARCHIVE_POOL_AFTER = 100
 BLOGARCHIVE_LOCK_HELD = False
 # the runs row of this crawl (set by `blogarchive crawl`): the run before it decides the early stop
 BLOGARCHIVE_RUN_ID = None
+# distributed mode: at most one request per this many seconds to a host, across every worker
+# (set for each job by blogarchive.distributed.worker_settings: DOWNLOAD_DELAY for a real site)
+BLOGARCHIVE_SHARED_PACE = 0.0
