@@ -262,7 +262,7 @@ class SharedPace:
     async def process_request(self, request: Request, spider: Any = None) -> None:
         if self.server is None:
             return
-        key = f"blogarchive:pace:{urlsplit(request.url).hostname}"
+        key = f"blogarchive:pace:{urlsplit(request.url).netloc}"  # a host and port: one server
         millis = max(1, int(self.pace * 1000))
         while not self.server.set(key, "1", nx=True, px=millis):
             wait = self.server.pttl(key)

@@ -82,8 +82,8 @@ def test_a_worker_killed_mid_crawl_loses_nothing(site: dict[str, Page], posts: l
         out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     (summary,) = map(json.loads, out.splitlines())
-    assert len(summary["workers"]) == 1  # the killed worker never closed its crawler
-    assert summary["recovered"] > 0  # the killed worker held posts: fetched again, with their cards
+    assert len(summary["workers"]) == 1, summary  # the killed worker never closed its crawler
+    assert summary["recovered"] > 0, summary  # the killed worker held posts: fetched again, with their cards
     rows = archived_posts(db)
     assert sorted(r["url"] for r in rows) == sorted(base + p.path for p in posts)
     by_url = {r["url"]: r for r in rows}
