@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import signal
 import sqlite3
 import stat
 import sys
@@ -289,6 +290,10 @@ def _crawl_distributed(
         for line in summary.lines():
             console.print(line, highlight=False, soft_wrap=True)
 
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (systemctl stop, a CI timeout) stops as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         status = crawl_sites_distributed(
             sites, db, redis_url, workers, {k: v for k, v in spider_args.items() if v}, overrides, full, emit,

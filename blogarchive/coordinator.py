@@ -76,14 +76,14 @@ class Merged:
         self.stopped_early_at = self.stopped_early_at or state["stopped_early_at"]
         self.stats.update(state["stats"])
 
-    def crawl_stats(self) -> dict[str, Any]:
+    def crawl_stats(self, interrupted: bool = False) -> dict[str, Any]:
         """The workers' stats with the archive's counts, as one process's crawl has them."""
         counts = {f"blogarchive/{key}": n for key, n in self.counts.items()}
         # the coordinator finishes the frontier whatever became of a worker (recovery)
         return {
             **self.stats,
             **counts,
-            "finish_reason": "finished",
+            "finish_reason": "shutdown" if interrupted else "finished",
             "blogarchive/stopped_early_at": self.stopped_early_at,
         }
 
@@ -227,14 +227,16 @@ class Coordinator:
             if url not in archived and url not in failed
         ]
 
-    def _end(self, site_run: SiteRun) -> None:
+    def _end(self, site_run: SiteRun, interrupted: bool = False) -> None:
         merged, name = site_run.writer.merged, site_run.site.name
-        self.archive.save_template(merged.template, name)
-        self.archive.add_aliases(merged.redirects)
-        self.archive.cross_check(merged.widget_claims)
-        self.archive.record_sitemap_lastmods(merged.sitemap_lastmods, site_run.since)
+        site_run.writer.flush()
+        if not interrupted:
+            self.archive.save_template(merged.template, name)
+            self.archive.add_aliases(merged.redirects)
+            self.archive.cross_check(merged.widget_claims)
+            self.archive.record_sitemap_lastmods(merged.sitemap_lastmods, site_run.since)
         self._clear(site_run.job)
-        summary = close_run(self.db, merged.crawl_stats(), site_run.run, start_url=site_run.site.start_url,
+        summary = close_run(self.db, merged.crawl_stats(interrupted), site_run.run, start_url=site_run.site.start_url,
                             site=name, full=self.full, failures=merged.failures, started=site_run.started,
                             seconds=time.monotonic() - site_run.clock)  # fmt: skip
         self.status = max(self.status, 0 if summary.ok else 1)
@@ -247,8 +249,11 @@ class Coordinator:
         self.server.delete(*job.keys.values())
 
     def close(self) -> None:
-        for site_run in self.active.values():  # interrupted: no worker takes them any more
-            self._clear(site_run.job)
+        """Stop: the jobs still open are closed (their workers stop their crawlers) and their
+        runs recorded as interrupted, with what was archived kept; the next run completes them."""
+        for site_run in list(self.active.values()):
+            self._end(site_run, interrupted=True)
+        self.active.clear()
         self.archive.close()
 
 

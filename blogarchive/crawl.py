@@ -9,6 +9,7 @@ the same `CrawlJob`: the lock, the run's row from its start, the summary, its re
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from scrapy.settings import Settings
 
 from blogarchive.crawlstate import crawl_failures
 from blogarchive.lock import archive_lock
+from blogarchive.pagework import PagePool
 from blogarchive.runs import CrawlSummary, close_run, open_run
 from blogarchive.spiders.blog import BlogSpider
 from blogarchive.spiders.clinic import ClinicSpider
@@ -194,9 +196,13 @@ class Running:
         return self.job.end(self.crawler, self.started, time.monotonic() - self.clock, self.run)
 
 
-def _start(process: AsyncCrawlerProcess, job: CrawlJob, progress: Progress) -> tuple[Running, Any]:
-    """Open *job*'s run and schedule its crawl on *process*, with a progress line of its own."""
+def _start(process: AsyncCrawlerProcess, job: CrawlJob, progress: Progress, pool: PagePool | None = None
+           ) -> tuple[Running, Any]:  # fmt: skip
+    """Open *job*'s run and schedule its crawl on *process*, with a progress line of its own
+    (*pool*: the page readers it shares with the crawls beside it)."""
     crawler = process.create_crawler(job.spider_cls)
+    if pool is not None:
+        crawler.settings.set("BLOGARCHIVE_PAGE_POOL", pool, priority="cmdline")
     task = progress.add_task(f"{job.site}: {job.url}" if job.site else job.url, pages=0, posts=0, errors=0)
 
     def refresh(**_: Any) -> None:
@@ -229,11 +235,12 @@ def run_crawls(
     each with its own politeness (Scrapy's per-domain slots), state, run record and summary,
     handed to *report* as it ends.  One archive, one lock: all of them share it."""
     process = _process(jobs[0], console, quiet, verbose)
+    pool = shared_pool(process.settings, len(jobs) > 1 and parallel > 1)
     waiting = list(jobs)
     summaries: list[CrawlSummary] = []
 
     def launch(progress: Progress) -> None:
-        running, crawl = _start(process, waiting.pop(0), progress)
+        running, crawl = _start(process, waiting.pop(0), progress, pool)
 
         def done(_: Any) -> None:
             summary = running.end()
@@ -247,5 +254,21 @@ def run_crawls(
     with archive_lock(jobs[0].db_path), _progress(console, quiet) as progress:
         for _ in range(min(max(1, parallel), len(jobs))):
             launch(progress)
-        process.start()
+        try:
+            process.start()
+        finally:
+            if pool is not None:
+                pool.close()
     return summaries
+
+
+def shared_pool(settings: Settings, side_by_side: bool) -> PagePool | None:
+    """One page-reading pool for the blogs crawled side by side: polite blogs are slow one by
+    one (no pool of their own: pool_size), but twenty of them at once keep a core busy reading
+    pages.  One worker per core, opened once the process has read BLOGARCHIVE_POOL_AFTER pages;
+    BLOGARCHIVE_WORKERS >= 0 sets its size (0: no pool)."""
+    setting = settings.getint("BLOGARCHIVE_WORKERS")
+    workers = setting if setting >= 0 else (os.cpu_count() or 1)
+    if not side_by_side or workers == 0:
+        return None
+    return PagePool(workers, start_after=settings.getint("BLOGARCHIVE_POOL_AFTER"))

@@ -199,6 +199,7 @@ class CrawlState:
     learner: ShapeLearner = field(default_factory=ShapeLearner)
     template: TemplateLearner = field(default_factory=TemplateLearner)
     reader: PagePool = field(default_factory=lambda: PagePool(workers=0, start_after=0))
+    shared_reader: bool = False
     # distributed mode: tells whether other workers still find pages of this phase
     frontier: Frontier | None = None
 
@@ -207,8 +208,11 @@ class CrawlState:
     def open(self, settings: BaseSettings, run_id: int | None) -> None:
         """At the crawl's start: its page readers, its early-stop rule, and what the archive at
         BLOGARCHIVE_DB holds of this blog (*run_id*: this run's own row, not the one before)."""
-        workers = pool_size(settings.getint("BLOGARCHIVE_WORKERS"), settings.getfloat("DOWNLOAD_DELAY"))
-        self.reader = PagePool(workers, start_after=settings.getint("BLOGARCHIVE_POOL_AFTER"))
+        if isinstance(shared := settings.get("BLOGARCHIVE_PAGE_POOL"), PagePool):
+            self.reader, self.shared_reader = shared, True  # blogs crawled side by side (crawl.run_crawls)
+        else:
+            workers = pool_size(settings.getint("BLOGARCHIVE_WORKERS"), settings.getfloat("DOWNLOAD_DELAY"))
+            self.reader = PagePool(workers, start_after=settings.getint("BLOGARCHIVE_POOL_AFTER"))
         stop_after = self.config.stop_after
         self.stop_after = stop_after if stop_after is not None else settings.getint("BLOGARCHIVE_STOP_AFTER")
         if brief := settings.get("BLOGARCHIVE_BRIEF"):
@@ -535,7 +539,8 @@ class CrawlState:
                         list(request.meta.get("redirect_urls", [])))  # fmt: skip
 
     def close(self) -> None:
-        self.reader.close()
+        if not self.shared_reader:  # a shared pool is its process's, closed when all crawls end
+            self.reader.close()
 
     def redirected(self, status: int, request_url: str, location: str | None, chain: list[str]) -> None:
         """Remember redirects: an old slug that answers 301 is an alias of its target."""

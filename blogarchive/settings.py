@@ -99,3 +99,5 @@ BLOGARCHIVE_RUN_ID = None
 # distributed mode: at most one request per this many seconds to a host, across every worker
 # (set for each job by blogarchive.distributed.worker_settings: DOWNLOAD_DELAY for a real site)
 BLOGARCHIVE_SHARED_PACE = 0.0
+# blogs crawled side by side in one process share one page-reading pool (blogarchive.crawl.shared_pool)
+BLOGARCHIVE_PAGE_POOL = None

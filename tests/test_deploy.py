@@ -68,6 +68,15 @@ def test_systemd_units(name: str, full: bool, days: str) -> None:
     assert timer["Timer"]["OnCalendar"].startswith(days + " ") and timer["Install"]["WantedBy"] == "timers.target"
 
 
+def test_the_worker_unit_runs_a_worker_until_stopped() -> None:
+    service = _unit("blogarchive-worker.service")
+    assert service["Service"]["Type"] == "simple" and service["Install"]["WantedBy"] == "multi-user.target"
+    redis_url = service["Service"]["Environment"].split("=", 1)[1]
+    command = shlex.split(service["Service"]["ExecStart"].replace("${BLOGARCHIVE_REDIS}", redis_url))
+    _check_command(command)
+    assert command[command.index("--redis") + 1].startswith("redis://")
+
+
 def test_scheduled_ci_workflow() -> None:
     workflow = yaml.safe_load((DEPLOY / "github" / "nightly-archive.yml").read_text())
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true

@@ -181,3 +181,29 @@ def test_workers_started_elsewhere_and_one_joining_late(site: dict[str, Page], p
     for post in posts:  # what the late worker took came with its cards
         row = by_url[base + post.path]
         assert (row["title"], row["published"], row["excerpt"]) == (post.title, post.date.isoformat(), post.excerpt)
+
+
+def test_a_stopped_coordinator_records_the_run_as_interrupted(site: dict[str, Page], posts: list[DemoPost],
+                                                              redis_url, tmp_path: Path) -> None:  # fmt: skip
+    """SIGTERM mid-crawl: the posts archived stay, the run is recorded as interrupted (not left
+    'running'), its job is closed for the workers, and the next run archives the rest."""
+    log: list[tuple[str, str, int]] = []
+    post_paths = {p.path for p in posts}
+    with serve(site, log=log) as base:
+        sites, db = write_sites_file(tmp_path, {"harbor-light": f"{base}/blog"}), tmp_path / "i.db"
+        args = ["--sites", str(sites), "--db", str(db), "--redis", redis_url, "--workers", "1", "--json"]
+        cmd = [sys.executable, "-m", "blogarchive", "crawl", *args, "-s", "DOWNLOAD_DELAY=0.1"]
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while sum(1 for _, path, _ in log if path in post_paths) < len(posts) // 3:
+            assert time.monotonic() < deadline and proc.poll() is None, "the crawl ended before the stop"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        with sqlite3.connect(db) as conn:
+            statuses = [s for (s,) in conn.execute("select status from runs")]
+        assert statuses == ["interrupted"], statuses
+        again = run_cli("crawl", *args)
+    assert again.returncode == 0, again.stderr
+    assert sorted(r["url"] for r in archived_posts(db)) == sorted(base + p.path for p in posts)
