@@ -196,6 +196,7 @@ class CrawlState:
     redirects: dict[str, str] = field(default_factory=dict)
     sitemap_lastmods: dict[str, str] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
+    captured: list[dict[str, Any]] = field(default_factory=list)  # WARC records to index (blogarchive.captures)
     learner: ShapeLearner = field(default_factory=ShapeLearner)
     template: TemplateLearner = field(default_factory=TemplateLearner)
     reader: PagePool = field(default_factory=lambda: PagePool(workers=0, start_after=0))

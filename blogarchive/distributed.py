@@ -123,6 +123,7 @@ def worker_settings(job: Job, worker_id: str, redis_url: str) -> dict[str, Any]:
         "BLOGARCHIVE_WORKERS": 0,
         # no archive beside this process to keep a page cache with: posts stay conditional
         "HTTPCACHE_ENABLED": False,
+        "BLOGARCHIVE_CAPTURES": False,  # captures are the archive's side: not kept by remote workers yet
         "SCHEDULER": "blogarchive.distributed.Scheduler",
         "DUPEFILTER_CLASS": "blogarchive.distributed.CanonicalDupeFilter",
         "SCHEDULER_QUEUE_KEY": k["requests"],

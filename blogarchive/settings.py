@@ -56,6 +56,8 @@ DOWNLOADER_MIDDLEWARES = {
     "blogarchive.middlewares.Revalidate": 840,
     # --max-pages: pages that reach the network, counted after the cache answered what it could
     "blogarchive.middlewares.PageCap": 845,
+    # `blogarchive reextract`: every page from the archive's WARC captures, none from the network
+    "blogarchive.captures.FromCaptures": 15,
     # before everything else, so that redirected requests are checked too
     "blogarchive.safety.SafetyMiddleware": 50,
 }
@@ -77,7 +79,7 @@ ITEM_PIPELINES = {
 }
 
 # the run's record for `scrapy crawl` and Scrapyd jobs (the command line writes its own)
-EXTENSIONS = {"blogarchive.runs.RunRecord": 600}
+EXTENSIONS = {"blogarchive.runs.RunRecord": 600, "blogarchive.captures.CaptureRecorder": 610}
 
 # blogarchive's own settings
 BLOGARCHIVE_DB = "data/blog.db"
@@ -101,3 +103,10 @@ BLOGARCHIVE_RUN_ID = None
 BLOGARCHIVE_SHARED_PACE = 0.0
 # blogs crawled side by side in one process share one page-reading pool (blogarchive.crawl.shared_pool)
 BLOGARCHIVE_PAGE_POOL = None
+# WARC captures of every response (blogarchive.captures): on for crawls into an archive;
+# the folder (empty: captures/ beside the archive) and the size at which a file is rotated
+BLOGARCHIVE_CAPTURES = True
+BLOGARCHIVE_CAPTURES_DIR = ""
+BLOGARCHIVE_CAPTURE_MAX_BYTES = 1_000_000_000
+# an archive whose captures answer every request instead of the network (reextract)
+BLOGARCHIVE_REPLAY_FROM = ""

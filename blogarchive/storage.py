@@ -528,6 +528,33 @@ class Archive:
             rows = [{"key": prefix + k, "count": v} for k, v in counts.items()]
             self.db.table("template").insert_all([*rows, {"key": prefix + _PAGES_KEY, "count": pages}])
 
+    def record_captures(self, rows: list[dict[str, Any]]) -> None:
+        """Index WARC records (blogarchive.captures.Capture rows)."""
+        if rows:
+            with self.db.atomic():
+                self.db.table("captures").insert_all(rows)
+
+    def last_captures(self) -> dict[str, tuple[str, str]]:
+        """URL → (payload digest, date) of its latest full 200 capture: a body unchanged since
+        is written as a revisit."""
+        sql = ("select url, digest, date from captures where id in"
+               " (select max(id) from captures where kind = 'response' and status = 200 group by url)")  # fmt: skip
+        if "captures" not in self.db.table_names():
+            return {}
+        return {row["url"]: (row["digest"], row["date"]) for row in self.db.query(sql)}
+
+    def capture_index(self) -> dict[str, dict[str, Any]]:
+        """URL → its latest record with a body (a revisit's body is its original's)."""
+        sql = "select * from captures where id in (select max(id) from captures where kind = 'response' group by url)"
+        if "captures" not in self.db.table_names():
+            return {}
+        return {row["url"]: row for row in self.db.query(sql)}
+
+    def capture_files(self) -> list[str]:
+        if "captures" not in self.db.table_names():
+            return []
+        return [row["file"] for row in self.db.query("select distinct file from captures order by file")]
+
     def start_run(self, start_url: str, site: str | None, started: str) -> int:
         """A run's row while it runs: one that stays 'running' died (SIGKILL, power cut)."""
         row = {"started": started, "start_url": start_url, "status": "running", "complete": 0, "site": site}
@@ -607,7 +634,19 @@ def _schema_1(db: Database) -> None:
 
 # Each step takes the archive from the version before it to its own (its index + 1); a new
 # column or table is a new step at the end, never an edit of an old one.
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_schema_1,)
+def _schema_2(db: Database) -> None:
+    """Schema 2: the index of the WARC captures (blogarchive.captures): every record's place."""
+    captures = db.table("captures")
+    captures.create(
+        {"id": int, "url": str, "file": str, "offset": int, "length": int, "kind": str, "status": int,
+         "digest": str, "date": str, "refers_to": str},
+        pk="id",
+        if_not_exists=True,
+    )  # fmt: skip
+    captures.create_index(["url"], if_not_exists=True)
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_schema_1, _schema_2)
 
 
 def suspicions(old: dict[str, Any], new: dict[str, Any], twin: bool) -> list[str]:

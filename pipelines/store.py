@@ -79,6 +79,7 @@ class StorePipeline:
         state = crawl_state(self.crawler)
         if state is None:
             return  # a spider of another project: posts only
+        self._index_captures()
         if state.redirects:
             for key, value in archive.add_aliases(state.redirects).items():
                 self.crawler.stats.set_value(f"blogarchive/{key}", value)
@@ -89,10 +90,18 @@ class StorePipeline:
         self.crawler.stats.set_value("blogarchive/date_conflicts", conflicting)
         archive.save_template(state.template, state.config.site)
 
+    def _index_captures(self) -> None:
+        """The WARC records written since the last batch (blogarchive.captures), indexed."""
+        state = crawl_state(self.crawler)
+        if state is not None and state.captured and self.archive is not None and self.fatal is None:
+            rows, state.captured = state.captured, []
+            self.archive.record_captures(rows)
+
     def _flush(self) -> None:
         if not len(self.batch) or self.archive is None or self.fatal is not None:
             return
         try:
+            self._index_captures()
             counts = self.archive.apply(self.batch)
         except (sqlite3.Error, OSError) as err:
             # a full disk, a failing device: every later write would fail the same way.
