@@ -119,10 +119,9 @@ class CaptureWriter:
                 self.last[url] = (digest, date)
         target = urlsplit_path(url)
         request_http = StatusAndHeaders(f"{method} {target} HTTP/1.1", request_headers, is_http_request=True)
-        request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""), length=0, http_headers=request_http,
-                                            warc_headers_dict={"WARC-Date": date,
-                                                               "WARC-Concurrent-To": record.rec_headers.get_header(
-                                                                   "WARC-Record-ID")})  # fmt: skip
+        concurrent = {"WARC-Date": date, "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID")}
+        request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""), length=0,
+                                            http_headers=request_http, warc_headers_dict=concurrent)  # fmt: skip
         offset = handle.tell()
         writer.write_record(record)
         length = handle.tell() - offset

@@ -131,7 +131,7 @@ are crawled without delays; real sites get polite defaults (robots.txt, AutoThro
 @click.option(
     "--assets-dir", default="data/assets", show_default=True, help="Where --assets stores files (by content hash)."
 )
-@click.option("--no-captures", is_flag=True, help="Keep no WARC captures of what is fetched (captures/ beside the archive).")
+@click.option("--no-captures", is_flag=True, help="Keep no WARC captures (captures/ beside the archive).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display or summary (for cron); errors still print.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")

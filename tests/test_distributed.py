@@ -199,7 +199,7 @@ def test_a_stopped_coordinator_records_the_run_as_interrupted(site: dict[str, Pa
             assert time.monotonic() < deadline and proc.poll() is None, "the crawl ended before the stop"
             time.sleep(0.05)
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err
         with sqlite3.connect(db) as conn:
             statuses = [s for (s,) in conn.execute("select status from runs")]
