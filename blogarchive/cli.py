@@ -174,7 +174,7 @@ def crawl(
             raise Fatal(str(err)) from err
         overrides[name] = value
     if no_captures:
-        overrides["BLOGARCHIVE_CAPTURES"] = False
+        overrides["BLOGARCHIVE_CAPTURES"] = "False"  # as -s would give it
     if sites_file:
         if url or profile or site:
             raise Fatal("--sites names each blog, its profile and name: give no URL, --profile or --site with it")
