@@ -238,3 +238,93 @@ class FromCaptures:
         scrapy_headers = Headers(headers)
         cls = responsetypes.from_args(headers=scrapy_headers, url=request.url, body=body)
         return cls(url=request.url, status=status, headers=scrapy_headers, body=body, request=request)
+
+
+def write_warc(posts: list[dict[str, Any]], index: dict[str, dict[str, Any]], folder: Path, out: IO[bytes]) -> int:
+    """`export --format warc`: a warcinfo record, then each post's latest captured page (its
+    gzip member copied as it is); the number of posts written (a post never captured is not)."""
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    info = {"software": "blogarchive", "format": "WARC File Format 1.1", "description": "the archive's posts"}
+    writer.write_record(writer.create_warcinfo_record("blogarchive-export.warc.gz", info))
+    written = 0
+    for post in posts:
+        capture = index.get(post.get("fetched_url") or "") or index.get(post["url"])
+        if capture is None or capture["status"] != 200:
+            continue
+        with open(folder / capture["file"], "rb") as handle:
+            handle.seek(capture["offset"])
+            out.write(handle.read(capture["length"]))
+        written += 1
+    return written
+
+
+def protected(captures: list[dict[str, Any]], versions: list[tuple[str, str]]) -> set[int]:
+    """Ids of the response records that hold *versions* ((URL, fetched_at) of a post's current
+    or earlier version): for each, the URL's latest 200 response captured no later than it."""
+    by_url: dict[str, list[dict[str, Any]]] = {}
+    for capture in captures:
+        if capture["kind"] == "response" and capture["status"] == 200:
+            by_url.setdefault(capture["url"], []).append(capture)
+    kept = set()
+    for url, fetched_at in versions:
+        moment = (fetched_at or "")[:19]
+        earlier = [c for c in by_url.get(url, []) if c["date"][:19] <= moment]
+        if earlier:
+            kept.add(max(earlier, key=lambda c: c["id"])["id"])
+    return kept
+
+
+def to_keep(captures: list[dict[str, Any]], keep: int, pinned: set[int]) -> set[int]:
+    """Ids of the records `prune-captures --keep N` keeps: per URL its last N responses and
+    every record after the oldest of them (revisits of what is kept), and the pinned ones."""
+    by_url: dict[str, list[dict[str, Any]]] = {}
+    for capture in sorted(captures, key=lambda c: c["id"]):
+        by_url.setdefault(capture["url"], []).append(capture)
+    kept = set(pinned)
+    for records in by_url.values():
+        responses = [c for c in records if c["kind"] == "response"][-keep:]
+        oldest = responses[0]["id"] if responses else records[0]["id"]
+        kept.update(c["id"] for c in records if c["id"] >= oldest)
+    return kept
+
+
+def rewrite(folder: Path, captures: list[dict[str, Any]], kept: set[int]) -> tuple[dict[int, tuple[str, int]], int]:
+    """Copy each file's kept records (each with the request record that follows it) into a new
+    file beside it; (new file, offset) of each record moved, and the bytes the old files hold
+    beyond them.  The old files stay until the archive points at the new ones (`prune`): a
+    prune cut short leaves either the old index and files, or the new, never a mix."""
+    moved: dict[int, tuple[str, int]] = {}
+    freed = 0
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for capture in captures:
+        by_file.setdefault(capture["file"], []).append(capture)
+    for name, records in by_file.items():
+        path = folder / name
+        if all(c["id"] in kept for c in records) or not path.exists():
+            continue
+        records.sort(key=lambda c: c["offset"])
+        size = path.stat().st_size
+        ends = [c["offset"] for c in records[1:]] + [size]
+        survivors = [(c, end) for c, end in zip(records, ends, strict=True) if c["id"] in kept]
+        freed += size - sum(end - c["offset"] for c, end in survivors)
+        if not survivors:
+            continue
+        new_name = f"{name.removesuffix('.warc.gz')}-pruned-{datetime.now(UTC):%Y%m%d%H%M%S}.warc.gz"
+        with open(path, "rb") as source, open(folder / new_name, "wb") as target:
+            for capture, end in survivors:
+                source.seek(capture["offset"])
+                moved[capture["id"]] = (new_name, target.tell())
+                target.write(source.read(end - capture["offset"]))
+    return moved, freed
+
+
+def prune(archive: Archive, folder: Path, keep: int) -> tuple[int, int]:
+    """`prune-captures --keep N`: records dropped and bytes freed (see to_keep, protected)."""
+    captures = archive.all_captures()
+    kept = to_keep(captures, keep, protected(captures, archive.versions()))
+    before = set(archive.capture_files())
+    moved, freed = rewrite(folder, captures, kept)
+    dropped = archive.prune_captures(kept, moved)
+    for name in before - set(archive.capture_files()):  # no record left in them
+        (folder / name).unlink(missing_ok=True)
+    return dropped, freed

@@ -371,6 +371,7 @@ jekyll            OUTPUT/_posts/DATE-<slug>.md (undated: _drafts/), images in as
 wxr               a WordPress import file (WXR 1.2), to --output FILE or -
 html              a static archive to open from disk: index with search, a page per post
 redirects         OUTPUT/redirects.csv, nginx.conf, apache.conf: old URLs to new paths
+warc              each post's captured page as fetched (WARC 1.1), to --output FILE
 
 Folder formats never overwrite files without --force.
 """
@@ -448,6 +449,12 @@ def export(
             served = {url: f"{assets_url.rstrip('/')}/{info['path']}" for url, info in archive.known_assets().items()
                       if assets_url and (Path(assets_dir) / info["path"]).exists()}  # fmt: skip
             count = _write_file(output, lambda out: write_wxr(posts, out, site_url, served), binary=True)
+        elif fmt == "warc":
+            from blogarchive.captures import captures_folder, write_warc
+
+            posts, index = list(select_posts(archive, selection)), archive.capture_index()
+            folder = captures_folder(db)
+            count = _write_file(output, lambda out: write_warc(posts, index, folder, out), binary=True)
         else:
             if output == "-":
                 raise Fatal(f"--format {fmt} writes a folder: give --output FOLDER")
@@ -573,6 +580,25 @@ def reextract(db: str, site: str | None, profile: str | None, as_json: bool) -> 
     else:
         for line in report(changed, fields, len(before)):
             click.echo(line)
+
+
+@main.command(name="prune-captures")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive whose captures are pruned.")
+@click.option("--keep", type=click.IntRange(min=1), required=True, help="Versions of each URL to keep.")
+def prune_captures(db: str, keep: int) -> None:
+    """Drop old WARC captures: keep the last N versions of each URL, and every capture of a
+    post's current or earlier version (its revisions) whatever its age."""
+    from blogarchive.captures import captures_folder, prune
+
+    with _archive_writes(db):
+        archive = _open_archive(db, readonly=False)
+        try:
+            dropped, freed = prune(archive, captures_folder(db), keep)
+        except OSError as err:
+            raise Fatal(f"cannot rewrite the captures of {db}: {err.strerror or err}") from err
+        finally:
+            archive.close()
+    click.echo(f"dropped {dropped} capture records, freed {freed:,} bytes")
 
 
 @main.command()

@@ -13,7 +13,7 @@ from blogarchive.items import post_fields
 from blogarchive.storage import JSON_FIELDS, Archive
 
 TABULAR = ("csv", "json", "jsonl")
-FORMATS = (*TABULAR, "markdown", "jekyll", "wxr", "html", "redirects")
+FORMATS = (*TABULAR, "markdown", "jekyll", "wxr", "html", "redirects", "warc")
 # A cell starting with one of these is a formula to a spreadsheet: neutralised in CSV.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Column order of every export (PostItem's declaration order); users script against these

@@ -550,6 +550,33 @@ class Archive:
             return {}
         return {row["url"]: row for row in self.db.query(sql)}
 
+    def all_captures(self) -> list[dict[str, Any]]:
+        if "captures" not in self.db.table_names():
+            return []
+        return list(self.db.query("select * from captures order by id"))
+
+    def versions(self) -> list[tuple[str, str]]:
+        """(fetched URL, fetched_at) of every post's current and earlier versions."""
+        current = [(r["fetched_url"] or r["url"], r["fetched_at"]) for r in self.db.query(
+            "select url, fetched_url, fetched_at from posts")]  # fmt: skip
+        earlier = []
+        for row in self.db.query("select url, record from revisions"):
+            record = json.loads(row["record"] or "{}")
+            earlier.append((record.get("fetched_url") or row["url"], record.get("fetched_at") or ""))
+        return current + earlier
+
+    def prune_captures(self, kept: set[int], moved: dict[int, tuple[str, int]]) -> int:
+        """Forget the records not kept; point the moved ones at their new file and offset."""
+        with self.db.atomic():
+            ids = [c["id"] for c in self.all_captures()]
+            dropped = [i for i in ids if i not in kept]
+            for start in range(0, len(dropped), 500):
+                chunk = dropped[start : start + 500]
+                self.db.execute(f"delete from captures where id in ({','.join('?' * len(chunk))})", chunk)
+            for capture_id, (file, offset) in moved.items():
+                self.db.execute("update captures set file = ?, offset = ? where id = ?", [file, offset, capture_id])
+        return len(dropped)
+
     def capture_files(self) -> list[str]:
         if "captures" not in self.db.table_names():
             return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -135,3 +136,45 @@ def test_reextract_refuses_an_archive_without_captures(site: dict[str, Page], tm
     result = run_cli("reextract", "--db", str(db))
     assert result.returncode == 2 and "has no captures" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _edit(site: dict[str, Page], path: str, old: str, new: str) -> None:
+    page = site[path]
+    assert old.encode() in page.body
+    site[path] = dataclasses.replace(page, body=page.body.replace(old.encode(), new.encode()))
+
+
+def test_prune_keeps_the_last_versions_and_every_version_a_revision_holds(site: dict[str, Page],
+                                                                          posts: list[DemoPost], tmp_path: Path):  # fmt: skip
+    site = dict(site)
+    db, post = tmp_path / "a.db", posts[0]
+    with serve(site) as base:
+        assert run_cli("crawl", f"{base}/blog", "--db", str(db)).returncode == 0
+        for night in (1, 2):  # the post edited twice, the index page changed twice
+            _edit(site, post.path, post.excerpt, f"{post.excerpt} Edit {night}.")
+            _edit(site, "/blog", "</body>", f"<!-- night {night} --></body>")
+            assert run_cli("crawl", f"{base}/blog", "--db", str(db), "--full").returncode == 0
+
+    def responses(url: str) -> int:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("select count(*) from captures where url = ? and kind = 'response'", [url]).fetchone()[0]
+
+    assert responses(base + post.path) == 3 and responses(f"{base}/blog") == 3
+    result = run_cli("prune-captures", "--db", str(db), "--keep", "1")
+    assert result.returncode == 0, result.stderr
+    assert responses(f"{base}/blog") == 1  # the last version only
+    assert responses(base + post.path) == 3  # the current one and the two its revisions hold
+    files = sorted((tmp_path / "captures").glob("*.warc.gz"))
+    assert _warcio_check(files).returncode == 0
+    with sqlite3.connect(db) as conn:  # every record still where the index says
+        index = conn.execute("select file, offset, url from captures").fetchall()
+    for file, offset, url in index:
+        with (tmp_path / "captures" / file).open("rb") as handle:
+            handle.seek(offset)
+            assert next(iter(ArchiveIterator(handle))).rec_headers.get_header("WARC-Target-URI") == url
+    exported = tmp_path / "posts.warc.gz"
+    assert run_cli("export", "--db", str(db), "--format", "warc", "--output", str(exported)).returncode == 0
+    assert _warcio_check([exported]).returncode == 0
+    with exported.open("rb") as handle:
+        urls = {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(handle) if r.rec_type == "response"}
+    assert urls == {base + p.path for p in posts}
