@@ -16,6 +16,12 @@ $(VENV)/.test-tools: $(BIN)/blogarchive
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# pywb, the replay tool the captures are tested with, in a virtual environment of its own
+# (it pins libraries the tool does not need)
+.venv-pywb/bin/wayback:
+	$(PYTHON) -m venv .venv-pywb
+	.venv-pywb/bin/python -m pip install --quiet 'pywb>=2.8'
+
 install: $(BIN)/blogarchive
 
 test-tools: $(VENV)/.test-tools
@@ -26,7 +32,7 @@ demo: install
 
 ## test: lint, then the whole test suite (servers on 127.0.0.1 only); installs Debian's
 ## chromium and redis-server first when missing (.ci/system-deps)
-test: test-tools lint
+test: test-tools lint .venv-pywb/bin/wayback
 	bash .ci/system-deps
 	$(BIN)/pytest
 
@@ -36,4 +42,4 @@ lint: test-tools
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) data/demo .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .venv-pywb data/demo .pytest_cache .ruff_cache *.egg-info

@@ -144,8 +144,9 @@ def _edit(site: dict[str, Page], path: str, old: str, new: str) -> None:
     site[path] = dataclasses.replace(page, body=page.body.replace(old.encode(), new.encode()))
 
 
-def test_prune_keeps_the_last_versions_and_every_version_a_revision_holds(site: dict[str, Page],
-                                                                          posts: list[DemoPost], tmp_path: Path):  # fmt: skip
+def test_prune_keeps_the_last_versions_and_every_version_a_revision_holds(
+    site: dict[str, Page], posts: list[DemoPost], tmp_path: Path
+) -> None:
     site = dict(site)
     db, post = tmp_path / "a.db", posts[0]
     with serve(site) as base:
@@ -157,7 +158,8 @@ def test_prune_keeps_the_last_versions_and_every_version_a_revision_holds(site: 
 
     def responses(url: str) -> int:
         with sqlite3.connect(db) as conn:
-            return conn.execute("select count(*) from captures where url = ? and kind = 'response'", [url]).fetchone()[0]
+            sql = "select count(*) from captures where url = ? and kind = 'response'"
+            return int(conn.execute(sql, [url]).fetchone()[0])
 
     assert responses(base + post.path) == 3 and responses(f"{base}/blog") == 3
     result = run_cli("prune-captures", "--db", str(db), "--keep", "1")
@@ -176,5 +178,6 @@ def test_prune_keeps_the_last_versions_and_every_version_a_revision_holds(site: 
     assert run_cli("export", "--db", str(db), "--format", "warc", "--output", str(exported)).returncode == 0
     assert _warcio_check([exported]).returncode == 0
     with exported.open("rb") as handle:
-        urls = {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(handle) if r.rec_type == "response"}
+        records = [r for r in ArchiveIterator(handle) if r.rec_type == "response"]
+        urls = {r.rec_headers.get_header("WARC-Target-URI") for r in records}
     assert urls == {base + p.path for p in posts}
