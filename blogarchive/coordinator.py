@@ -34,7 +34,7 @@ from typing import Any
 
 import redis
 
-from blogarchive.distributed import JOBS, WAKE, Job, brief, worker_key
+from blogarchive.distributed import JOBS, WAKE, Job, alive, brief, members, worker_key
 from blogarchive.evidence import Claim
 from blogarchive.lock import archive_lock
 from blogarchive.runs import CrawlSummary, close_run, open_run
@@ -133,16 +133,8 @@ class SiteRun:
     def settled(self, server: redis.Redis) -> bool:
         """The job is over: every worker that joined it closed its crawler (once all its
         workers were idle with nothing queued: distributed.SharedFrontier) or died."""
-        joined = _members(server, self.job.keys["workers"])
-        return bool(joined) and not _alive(server, joined - self.writer.merged.closed)
-
-
-def _members(server: redis.Redis, key: str) -> set[str]:
-    return {m.decode() for m in server.smembers(key)}  # type: ignore[union-attr]
-
-
-def _alive(server: redis.Redis, workers: set[str]) -> set[str]:
-    return {w for w in workers if server.exists(worker_key(w))}
+        joined = members(server, self.job.keys["workers"])
+        return bool(joined) and not alive(server, joined - self.writer.merged.closed)
 
 
 class Coordinator:
@@ -204,7 +196,7 @@ class Coordinator:
             if site_run.job.resume is None and (missing := self._missing(site_run)):
                 self._clear(site_run.job)
                 site_run.recovered = len(missing)
-                site_run.job = recovery_job(site_run.job, missing)
+                site_run.job = site_run.job.recovery(missing)
                 site_run.writer.merged.closed.clear()
                 self._publish(site_run.job)
                 self.active[site_run.job.keys["items"]] = site_run
@@ -255,13 +247,6 @@ class Coordinator:
             self._end(site_run, interrupted=True)
         self.active.clear()
         self.archive.close()
-
-
-def recovery_job(job: Job, missing: list[dict[str, Any]]) -> Job:
-    """The recovery job of *job*: its lost post requests, under a new id (fresh keys)."""
-    fields = {"start_url": job.start_url, "profile": job.profile, "run_id": job.run_id,
-              "spider_args": job.spider_args, "settings": job.settings}  # fmt: skip
-    return Job.new(job.site, resume=missing, **fields)
 
 
 def local_worker(redis_url: str, session: str) -> subprocess.Popen[bytes]:

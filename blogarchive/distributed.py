@@ -58,6 +58,21 @@ def worker_key(worker_id: str) -> str:
     return f"blogarchive:worker:{worker_id}"
 
 
+def _job_id(site: str) -> str:
+    # unique across coordinators sharing one Redis, and across runs of one
+    return f"{site}-{uuid.uuid4().hex[:12]}"
+
+
+def members(server: redis.Redis, key: str) -> set[str]:
+    """A Redis set of worker ids, decoded."""
+    return {m.decode() for m in server.smembers(key)}  # type: ignore[union-attr]  # redis-py's hints cover async too
+
+
+def alive(server: redis.Redis, workers: set[str]) -> set[str]:
+    """The *workers* whose heartbeat has not expired."""
+    return {w for w in workers if server.exists(worker_key(w))}
+
+
 @dataclass(frozen=True)
 class Job:
     """One blog's crawl, or its recovery, as the coordinator publishes it for the workers."""
@@ -73,8 +88,11 @@ class Job:
 
     @classmethod
     def new(cls, site: str, **fields: Any) -> Job:
-        # unique across coordinators sharing one Redis, and across runs of one
-        return cls(id=f"{site}-{uuid.uuid4().hex[:12]}", site=site, **fields)
+        return cls(id=_job_id(site), site=site, **fields)
+
+    def recovery(self, missing: list[dict[str, Any]]) -> Job:
+        """This job's recovery: its lost post requests, under a new id (fresh keys)."""
+        return dataclasses.replace(self, id=_job_id(self.site), resume=missing)
 
     @property
     def keys(self) -> dict[str, str]:
@@ -242,9 +260,8 @@ class SharedFrontier:
             scheduler.rest()
         if self.server.zcard(self.queue_key):
             return True
-        joined = {m.decode() for m in self.server.smembers(self.workers_key)}  # type: ignore[union-attr]
-        idle = {m.decode() for m in self.server.smembers(self.idle_key)}  # type: ignore[union-attr]
-        return any(self.server.exists(worker_key(w)) for w in joined - idle - {self.worker})
+        working = members(self.server, self.workers_key) - members(self.server, self.idle_key) - {self.worker}
+        return bool(alive(self.server, working))
 
 
 class SharedPace:
