@@ -85,14 +85,57 @@ def _plainest(hrefs: list[str]) -> str:
     return min(hrefs, key=lambda u: (len(urlsplit(u).query), len(u)))
 
 
-def _card_for(anchor: HtmlElement, url: str, links: dict[HtmlElement, str]) -> HtmlElement:
-    """The largest ancestor of *anchor* whose post links all point at *url*."""
-    card = anchor
-    while (parent := card.getparent()) is not None and parent.tag != "body":
-        if any(links[a] != url for a in parent.iter("a") if a in links):
+# An element the standards mark as one entry: HTML's <article>, hAtom's and microformats2's
+# entry classes, schema.org's posting types in microdata.
+_ENTRY = re.compile(r"\b(h-entry|hentry)\b")
+_ENTRY_TYPES = re.compile(r"schema\.org/(BlogPosting|Article|NewsArticle|SocialMediaPosting)\b")
+
+
+def _is_entry(el: HtmlElement) -> bool:
+    return (
+        el.tag == "article"
+        or bool(_ENTRY.search(el.get("class") or ""))
+        or bool(_ENTRY_TYPES.search(el.get("itemtype") or ""))
+    )
+
+
+def _card_for(anchor: HtmlElement, url: str, links: dict[HtmlElement, str], pager: set[HtmlElement]) -> HtmlElement:
+    """The card around *anchor*: the entry element the markup names, else the largest
+    ancestor that holds links to *url* only, no pager link, and no heading before its
+    own title.  The last two matter where an index page lists one post (the last page
+    of a pagination, a new blog): no other card bounds the climb there, and the page's
+    own heading and pager would join the card."""
+
+    def alone(el: HtmlElement) -> bool:
+        anchors = list(el.iter("a"))
+        return not any(links[a] != url for a in anchors if a in links) and not any(a in pager for a in anchors)
+
+    for entry in anchor.iterancestors():
+        if entry.tag == "body":
             break
+        if _is_entry(entry):
+            if alone(entry):
+                return entry
+            break  # an entry around several posts (a page-wide <article>): read by shape
+    card = anchor
+    while (parent := card.getparent()) is not None and parent.tag != "body" and alone(parent):
+        before = _headings_before(parent, card)
+        if before and (any(True for _ in card.iter(*_HEADINGS)) or any(h.tag == "h1" for h in before)):
+            break  # a card holds one title; the page's h1 is never a card's
         card = parent
     return card
+
+
+def _headings_before(parent: HtmlElement, card: HtmlElement) -> list[HtmlElement]:
+    """Headings in *parent* that precede *card*, neither inside nor around it."""
+    around = set(card.iterancestors(*_HEADINGS))
+    before = []
+    for el in parent.iter():
+        if el is card:
+            break
+        if el.tag in _HEADINGS and el not in around:
+            before.append(el)
+    return before
 
 
 def _leaf_blocks(card: HtmlElement) -> list[HtmlElement]:
@@ -204,11 +247,12 @@ def parse_listing(html: str | bytes | HtmlElement, url: str, rules: ListingRules
     if rules and rules.card:
         return Listing(cards=_profile_cards(tree, rules), next_pages=_next_pages(tree, url, rules))
     links = _post_links(tree, url)
+    pager = {a for a in tree.iter("a") if a.get("href") and _is_index_page(a.get("href"), url)}
     cards: dict[str, Card] = {}
     for anchor, post in links.items():
         if post in cards:
             continue  # first card wins: main content precedes sidebars
-        element = _card_for(anchor, post, links)
+        element = _card_for(anchor, post, links, pager)
         hrefs = [urldefrag(a.get("href"))[0] for a in element.iter("a") if links.get(a) == post]
         card = _read_card(element, _plainest(hrefs or [post]))
         if card is not None:

@@ -54,3 +54,26 @@ def test_a_read_more_link_with_tracking_parameters_is_the_same_card() -> None:
         (f"https://clinic.example/note-{n}", f"Note {n}", f"March {n}, 2026", f"What note {n} is about, in a sentence.")
         for n in (1, 2, 3)
     ]
+
+
+def test_an_index_page_with_one_card_keeps_the_page_heading_and_pager_out() -> None:
+    """The last page of a pagination, or a new blog, lists one post: nothing else bounds its card."""
+    html = """<html><body><main><div class="wrap"><h1>Blog</h1><p class="lede">Notes from the clinic.</p>
+    <div class="list"><div class="card"><p>March 3, 2026</p><h2><a href="/only-post">Only post</a></h2>
+    <p>What the only post is about.</p></div></div>
+    <div class="pager"><a href="/blog?page=1">Newer posts</a> <span>2</span></div></div></main></body></html>"""
+    listing = parse_listing(html, "https://clinic.example/blog")
+    assert [(c.title, c.date_text, c.excerpt) for c in listing.cards] == [
+        ("Only post", "March 3, 2026", "What the only post is about.")
+    ]
+
+
+def test_an_entry_element_is_the_card_even_with_headings_in_its_summary() -> None:
+    """hAtom/<article> cards whose summary holds its own subheadings (full-content indexes)."""
+    html = """<html><body><h1>Blog</h1><div class="hentry"><h2><a href="/a-post">A post</a></h2>
+    <div><time datetime="2026-03-03">March 3, 2026</time><span class="author">Dr. Quill</span></div>
+    <div class="entry-content"><p>The post opens here.</p><h2>A section</h2><p>And goes on.</p></div></div>
+    </body></html>"""
+    (card,) = parse_listing(html, "https://clinic.example/blog").cards
+    assert (card.title, card.date_text) == ("A post", "March 3, 2026")
+    assert card.excerpt == "Dr. Quill The post opens here. A section And goes on."
