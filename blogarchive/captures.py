@@ -20,7 +20,7 @@ import base64
 import hashlib
 import io
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -163,6 +163,10 @@ class CaptureRecorder:
             raise NotConfigured
         self.crawler = crawler
         self.folder = captures_folder(db, settings.get("BLOGARCHIVE_CAPTURES_DIR"))
+        # Files in the default folder are named relative to it (an archive moved with its
+        # captures/ still reads them); elsewhere by their absolute path, so that export,
+        # reextract and prune-captures find them without being told the setting.
+        self.named_from = None if self.folder == captures_folder(db) else self.folder.resolve()
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         prefix = f"{Path(db).stem}-{stamp}-{os.getpid()}"
         self.writer = CaptureWriter(self.folder, prefix, settings.getint("BLOGARCHIVE_CAPTURE_MAX_BYTES"),
@@ -175,10 +179,12 @@ class CaptureRecorder:
         return cls(crawler)
 
     def downloaded(self, response: Response, request: Request, **_: Any) -> None:
-        if request.meta.get("held") or request.meta.get("from_captures"):
-            return  # answered from memory or from the captures: nothing was fetched
+        if request.meta.get("held"):
+            return  # answered from memory: nothing was fetched
         capture = self.writer.write(request.url, request.method, _headers(request.headers), response.status,
                                     _headers(response.headers), response.body)  # fmt: skip
+        if self.named_from is not None:
+            capture = replace(capture, file=str(self.named_from / capture.file))
         if (state := crawl_state(self.crawler)) is not None:
             state.captured.append(capture.row())  # the store pipeline indexes them in the archive
         self.crawler.stats.inc_value("blogarchive/captured_bytes", capture.length)
@@ -211,18 +217,26 @@ def read_record(folder: Path, capture: dict[str, Any]) -> tuple[int, list[tuple[
     raise ArchiveError(f"no WARC record at {capture['file']}:{capture['offset']}")
 
 
+class NotReplayed(IgnoreRequest):
+    """A post's page left out of a `reextract --since`: its latest capture is older."""
+
+
 class FromCaptures:
     """Downloader middleware: with BLOGARCHIVE_REPLAY_FROM (an archive), every request is
     answered from the archive's captures, the latest capture of its URL; none reaches the
-    network (a URL never captured fails, as a page that could not be fetched)."""
+    network (a URL never captured fails, as a page that could not be fetched).  With
+    BLOGARCHIVE_REPLAY_SINCE (an ISO date), a post whose latest capture is older is not
+    replayed (NotReplayed): the archive keeps it as it is.  Listings and feeds always are."""
 
     def __init__(self, crawler: Crawler) -> None:
         db = crawler.settings.get("BLOGARCHIVE_REPLAY_FROM")
         if not db:
             raise NotConfigured
         self.folder = captures_folder(db, crawler.settings.get("BLOGARCHIVE_CAPTURES_DIR"))
+        since = crawler.settings.get("BLOGARCHIVE_REPLAY_SINCE") or ""
         with Archive(db, readonly=True) as archive:
             self.index = archive.capture_index()
+            self.older = {canonical_url(url) for url in stale_posts(archive, self.index, since)}
         self.canonical = {canonical_url(url): url for url in self.index}
 
     @classmethod
@@ -230,6 +244,8 @@ class FromCaptures:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Any = None) -> Response:
+        if canonical_url(request.url) in self.older:
+            raise NotReplayed(f"captured before the --since date: {request.url}")
         url = request.url if request.url in self.index else self.canonical.get(canonical_url(request.url))
         if url is None:
             raise IgnoreRequest(f"not in the captures: {request.url}")
@@ -238,6 +254,20 @@ class FromCaptures:
         scrapy_headers = Headers(headers)
         cls = responsetypes.from_args(headers=scrapy_headers, url=request.url, body=body)
         return cls(url=request.url, status=status, headers=scrapy_headers, body=body, request=request)
+
+
+def stale_posts(archive: Archive, index: dict[str, dict[str, Any]], since: str) -> set[str]:
+    """The URLs (as archived and as fetched) of the posts whose latest capture predates
+    *since* (an ISO date; empty: none)."""
+    if not since:
+        return set()
+    older = set()
+    for post in archive.posts():
+        urls = {post["url"], post.get("fetched_url") or post["url"]}
+        dates = [index[u]["date"] for u in urls if u in index]
+        if not dates or max(dates)[:10] < since:
+            older |= urls
+    return older
 
 
 def write_warc(posts: list[dict[str, Any]], index: dict[str, dict[str, Any]], folder: Path, out: IO[bytes]) -> int:

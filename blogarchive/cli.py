@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -538,9 +538,10 @@ def _umask() -> int:
 @main.command()
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive whose captures are read and posts updated.")
 @click.option("--site", help="Only this blog of an archive of many.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only posts captured on or after this day.")
 @click.option("--profile", help="Site profile to extract with (a name from data/sites/ or a TOML file).")
 @click.option("--json", "as_json", is_flag=True, help="Print what changed as one JSON object.")
-def reextract(db: str, site: str | None, profile: str | None, as_json: bool) -> None:
+def reextract(db: str, site: str | None, since: datetime | None, profile: str | None, as_json: bool) -> None:
     """Derive every post again from the archive's WARC captures, with today's extractor.
 
     No request reaches the network. A post that comes out different gets a revision, as
@@ -548,9 +549,10 @@ def reextract(db: str, site: str | None, profile: str | None, as_json: bool) -> 
     """
     from blogarchive.reextract import blogs, changes, report, snapshot
 
+    since_day = since.date().isoformat() if since else ""
     archive = _open_archive(db)
     try:
-        found, before = blogs(archive, site), snapshot(archive)
+        found, before = blogs(archive, site), snapshot(archive, since_day)
         has_captures = bool(archive.capture_files())
     finally:
         archive.close()
@@ -566,6 +568,8 @@ def reextract(db: str, site: str | None, profile: str | None, as_json: bool) -> 
     from blogarchive.crawl import CrawlJob, run_crawls
 
     overrides = {"BLOGARCHIVE_REPLAY_FROM": db, "BLOGARCHIVE_CAPTURES": False}
+    if since_day:
+        overrides["BLOGARCHIVE_REPLAY_SINCE"] = since_day
     jobs = [CrawlJob(url, db, profile, full=True, site=name, overrides=overrides) for name, url in found]
     console = Console(stderr=True)
     try:
@@ -573,7 +577,7 @@ def reextract(db: str, site: str | None, profile: str | None, as_json: bool) -> 
     except LockedError as err:
         raise Fatal(str(err)) from err
     with _open_archive(db) as archive:
-        after = snapshot(archive)
+        after = snapshot(archive, since_day)
     changed, fields = changes(before, after)
     if as_json:
         click.echo(json.dumps({"posts": len(before), "changed": changed, "fields": dict(fields)}))

@@ -5,7 +5,8 @@ Each blog the archive holds (its latest run's start URL and name) is crawled aga
 FromCaptures): the same spider, extractor, evidence rules, merge and store path as a
 crawl, listings and feeds included, so card dates and excerpts are derived again too.
 No request reaches the network.  A post that comes out different gets a revision (the
-archive's upsert); an unchanged one nothing.  What changed is counted per field.
+archive's upsert); an unchanged one nothing.  What changed is counted per field.  With
+--since, posts last captured before the date are not replayed, and not counted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from blogarchive.captures import stale_posts
 from blogarchive.storage import CONTENT_FIELDS, Archive
 
 
@@ -24,9 +26,10 @@ def blogs(archive: Archive, site: str | None = None) -> list[tuple[str | None, s
     return [(name, url) for name, url in found if site is None or name == site]
 
 
-def snapshot(archive: Archive) -> dict[str, dict[str, Any]]:
-    """Each post's content fields, by URL."""
-    return {row["url"]: {f: row.get(f) for f in CONTENT_FIELDS} for row in archive.posts()}
+def snapshot(archive: Archive, since: str = "") -> dict[str, dict[str, Any]]:
+    """Each post's content fields, by URL: the posts captured on or after *since* (ISO date)."""
+    older = stale_posts(archive, archive.capture_index(), since)
+    return {row["url"]: {f: row.get(f) for f in CONTENT_FIELDS} for row in archive.posts() if row["url"] not in older}
 
 
 def changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> tuple[int, Counter[str]]:

@@ -48,6 +48,8 @@ class CrawlSummary:
     # the previous run's status when it made this run walk the whole index (it did not finish cleanly)
     walk_whole: str | None = None
     not_revisited: int = 0
+    # posts reextract --since left as they were (captured before the date)
+    not_replayed: int = 0
     # known posts tonight's sitemaps, feeds or index walk no longer list: asked again despite the early stop
     rechecked_unlisted: int = 0
     sitemap_skipped: int = 0
@@ -79,7 +81,8 @@ class CrawlSummary:
     @property
     def complete(self) -> bool:
         """True when the run saw every post: it finished and walked the whole index."""
-        return self.finish_reason == "finished" and not self.capped and (self.full or not self.stopped_early_at)
+        walked = self.full or not self.stopped_early_at
+        return self.finish_reason == "finished" and not self.capped and not self.not_replayed and walked
 
     @property
     def incomplete(self) -> str | None:
@@ -88,6 +91,8 @@ class CrawlSummary:
             return None
         if self.finish_reason != "finished" or self.capped:
             return _WHY_UNFINISHED.get(self.status, f"it ended early ({self.finish_reason or 'no reason'})")
+        if self.not_replayed:
+            return f"reextract --since left {self.not_replayed} posts captured before the date as they were"
         unseen = self.not_revisited
         return f"the index walk stopped early at {self.stopped_early_at} ({unseen} known posts not revisited)"
 
@@ -182,6 +187,7 @@ def summarize(
         stopped_early_at=stats.get("blogarchive/stopped_early_at"),
         walk_whole=stats.get("blogarchive/walk_whole"),
         not_revisited=count("not_revisited"),
+        not_replayed=count("not_replayed"),
         rechecked_unlisted=count("rechecked_unlisted"),
         sitemap_skipped=count("sitemap_skipped"),
         links_malformed=count("links_malformed"),
@@ -249,7 +255,7 @@ def drift_warnings(stats: Mapping[str, Any], seen: int) -> list[str]:
 
 def compare_with_last_good(summary: CrawlSummary, last_good: dict[str, Any] | None) -> None:
     """Far fewer posts than the last good complete run: a redesign or a broken index."""
-    complete = summary.full or not summary.stopped_early_at
+    complete = (summary.full or not summary.stopped_early_at) and not summary.not_replayed
     if last_good and complete and last_good["found"] and summary.found < _FEWER_SHARE * last_good["found"]:
         summary.warnings.append(f"found {summary.found} posts, the last good run found {last_good['found']}")
 

@@ -110,3 +110,5 @@ BLOGARCHIVE_CAPTURES_DIR = ""
 BLOGARCHIVE_CAPTURE_MAX_BYTES = 1_000_000_000
 # an archive whose captures answer every request instead of the network (reextract)
 BLOGARCHIVE_REPLAY_FROM = ""
+# with it, posts whose latest capture is older than this ISO date are left as they are
+BLOGARCHIVE_REPLAY_SINCE = ""

@@ -28,6 +28,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from blogarchive.captures import NotReplayed
 from blogarchive.crawlstate import CrawlConfig, CrawlState, attach
 from blogarchive.discovery import classify, feed_items, next_feed_page
 from blogarchive.fetch import Page, is_html, replay
@@ -284,6 +285,9 @@ class BlogSpider(scrapy.Spider):
         request = _request(failure)
         if failure.check(PageCapReached):
             return  # the run's status says it was capped
+        if failure.check(NotReplayed):
+            self.crawler.stats.inc_value("blogarchive/not_replayed")
+            return  # reextract --since: a post captured before the date, kept as it is
         if request.meta.get("source") == "start":
             self.state.start_failed = True
         if failure.check(HttpError):

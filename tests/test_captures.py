@@ -181,3 +181,45 @@ def test_prune_keeps_the_last_versions_and_every_version_a_revision_holds(
         records = [r for r in ArchiveIterator(handle) if r.rec_type == "response"]
         urls = {r.rec_headers.get_header("WARC-Target-URI") for r in records}
     assert urls == {base + p.path for p in posts}
+
+
+def test_reextract_since_leaves_posts_captured_before_the_date_as_they_are(
+    site: dict[str, Page], posts: list[DemoPost], tmp_path: Path
+) -> None:
+    """Half the posts' captures dated 2020 (as if last fetched then): --since 2021-01-01
+    re-derives the others only, and marks none removed."""
+    db = tmp_path / "a.db"
+    with serve(site) as base:
+        assert run_cli("crawl", f"{base}/blog", "--db", str(db)).returncode == 0
+    old = {base + p.path for p in posts[::2]}
+    with sqlite3.connect(db) as conn:
+        conn.executemany("update captures set date = '2020-06-01T00:00:00Z' where url = ?", [[u] for u in old])
+        before = dict(conn.execute("select url, body_text from posts"))
+    profile = tmp_path / "nolists.toml"
+    profile.write_text('name = "nolists"\n[article]\ndrop = ["ul"]\n')
+    result = run_cli("reextract", "--db", str(db), "--profile", str(profile), "--since", "2021-01-01", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["posts"] == len(posts) - len(old)
+    with sqlite3.connect(db) as conn:
+        after = dict(conn.execute("select url, body_text from posts where removed_at is null"))
+        errors, warnings = conn.execute("select errors, warnings from runs order by id desc limit 1").fetchone()
+    assert set(after) == set(before) and errors == 0
+    assert not any("posts, the last good run found" in w for w in json.loads(warnings)), warnings
+    for url, text in before.items():
+        if "\n- " in text:
+            assert (after[url] == text) == (url in old), url
+
+
+def test_captures_kept_elsewhere_are_found_by_export_and_reextract(site: dict[str, Page], tmp_path: Path) -> None:
+    db, elsewhere = tmp_path / "a.db", tmp_path / "warcs"
+    with serve(site) as base:
+        crawled = run_cli("crawl", f"{base}/blog", "--db", str(db), "-s", f"BLOGARCHIVE_CAPTURES_DIR={elsewhere}")
+    assert crawled.returncode == 0, crawled.stderr
+    assert list(elsewhere.glob("*.warc.gz")) and not (tmp_path / "captures").exists()
+    exported = tmp_path / "posts.warc.gz"
+    result = run_cli("export", "--db", str(db), "--format", "warc", "--output", str(exported))
+    assert result.returncode == 0, result.stderr
+    assert _warcio_check([exported]).returncode == 0
+    result = run_cli("reextract", "--db", str(db), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["changed"] == 0
