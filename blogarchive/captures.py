@@ -37,6 +37,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from blogarchive.crawlstate import crawl_state
+from blogarchive.stages import timed
 from blogarchive.storage import Archive, ArchiveError
 from blogarchive.urls import canonical_url
 
@@ -181,8 +182,9 @@ class CaptureRecorder:
     def downloaded(self, response: Response, request: Request, **_: Any) -> None:
         if request.meta.get("held"):
             return  # answered from memory: nothing was fetched
-        capture = self.writer.write(request.url, request.method, _headers(request.headers), response.status,
-                                    _headers(response.headers), response.body)  # fmt: skip
+        with timed(self.crawler.stats, "captures"):
+            capture = self.writer.write(request.url, request.method, _headers(request.headers), response.status,
+                                        _headers(response.headers), response.body)  # fmt: skip
         if self.named_from is not None:
             capture = replace(capture, file=str(self.named_from / capture.file))
         if (state := crawl_state(self.crawler)) is not None:

@@ -38,6 +38,7 @@ from blogarchive.pagework import PageFacts, PagePool, PageTask, pool_size
 from blogarchive.profiles import Profile, ProfileError, load_profile, profile_for
 from blogarchive.sitemaps import entries
 from blogarchive.sites import check_site_name
+from blogarchive.stages import CPU_STAT, timed
 from blogarchive.storage import Archive, ArchiveError
 from blogarchive.template import TemplateLearner
 from blogarchive.urls import canonical_url, check_start_url, followable, home_page, is_loopback, same_site
@@ -482,9 +483,19 @@ class CrawlState:
 
     def task(self, page: Page, strong: bool, extract: bool, is_post: bool = False, home: bool = False) -> PageTask:
         """What a page reader needs; `extract`: also extract the article if it is a post."""
+        style = self.style()
         return PageTask(url=page.url, body=page.body, content_type=page.content_type, strong=strong,
-                        profile=self.config.profile, style=self.style(), extract=extract,
-                        template=self.template.view(), is_post=is_post, home=home)  # fmt: skip
+                        profile=self.config.profile, style=style, extract=extract,
+                        template=self.template.view(), is_post=is_post, home=home,
+                        dated=self._dated(page, style))  # fmt: skip
+
+    def _dated(self, page: Page, style: DateStyle) -> bool:
+        """True when the post's card, feed or API already dates it: evidence that outranks
+        htmldate's search over the page text, which is then not worth its time."""
+        if page.card is not None and page.card.date_text and style.read(page.card.date_text):
+            return True
+        claims = self.site_claims.get(canonical_url(page.url), [])
+        return any(c.kind == "published" for c in claims)
 
     def context(self) -> Context:
         """What a post's record needs of the crawl (blogarchive.assemble)."""
@@ -493,11 +504,12 @@ class CrawlState:
 
     def post(self, facts: PageFacts, page: Page) -> PostItem | None:
         """A post page's record (blogarchive.assemble), and what the crawl learns from it."""
-        if (done := assemble(facts, page, self.context())) is None:
-            self.failed(page.url, "no article text found")
-            return None
-        self.learn(done)
-        return done.item
+        with timed(self.stats, "evidence"):
+            if (done := assemble(facts, page, self.context())) is None:
+                self.failed(page.url, "no article text found")
+                return None
+            self.learn(done)
+            return done.item
 
     def read_feed(self, body: bytes, text: str, url: str) -> list[str]:
         """A feed page: what it says of each post, the days it covers; its items not met before."""
@@ -573,6 +585,13 @@ class CrawlState:
             return self.crawler.stats
         except RuntimeError:  # not set yet: nothing is counted before the crawl starts
             return None
+
+    async def read(self, task: PageTask, urgent: bool = False) -> PageFacts:
+        """A page read by the crawl's reader, its CPU time by stage counted in the stats."""
+        facts = await self.reader.run(task, urgent)
+        for stage, ms in facts.cpu_ms.items():
+            self._stat_inc(f"{CPU_STAT}{facts.read_in}/{stage}", round(ms * 1000))
+        return facts
 
     def _stat_inc(self, key: str, count: int = 1) -> None:
         if (stats := self.stats) is not None:

@@ -25,6 +25,7 @@ from blogarchive.profiles import ArticleRules, Profile
 from blogarchive.seams.htmldate_api import page_date
 from blogarchive.seams.trafilatura_api import Document, Extractor, page_metadata, to_html, to_text
 from blogarchive.seams.trafilatura_api import extract as trafilatura_extract
+from blogarchive.stages import Stopwatch
 from blogarchive.template import TemplateView
 from blogarchive.urls import same_site
 from blogarchive.widgets import WidgetEntry, drop_dated_link_lists
@@ -50,6 +51,8 @@ _OPTIONS.min_extracted_size = 100
 _OPTIONS.min_output_size = 10
 _OPTIONS_IMAGES = copy.copy(_OPTIONS)
 _OPTIONS_IMAGES.images = True
+# the second pass is read for its body only: its metadata would be the first pass's again
+_OPTIONS_IMAGES.with_metadata = False
 
 
 @dataclass
@@ -101,14 +104,16 @@ def _metadata_view(tree: HtmlElement) -> HtmlElement:
     return view
 
 
-def _htmldate_claims(tree: HtmlElement, url: str, known: list[Claim]) -> list[Claim]:
+def _htmldate_claims(tree: HtmlElement, url: str, known: list[Claim], extensive: bool = True) -> list[Claim]:
     """htmldate where the page's markup states no date: first over its metadata (meta
     names no standard has), then, as the last source before the URL, its extensive
-    search over the page (widgets and template already removed)."""
+    search over the page (widgets and template already removed), unless not *extensive*."""
     if any(c.kind == "published" and c.source != "url" for c in known):
         return []
     if found := page_date(_metadata_view(tree), extensive=False):
         return [Claim("published", "meta", found, "htmldate")]
+    if not extensive:
+        return []
     found = page_date(copy.deepcopy(tree), extensive=True)
     return [Claim("published", "htmldate", found, "htmldate")] if found and _states_day(tree, found) else []
 
@@ -213,15 +218,20 @@ def parse_post(
     template: TemplateView | None = None,
     style: DateStyle | None = None,
     blocks: dict[str, HtmlElement] | None = None,
+    watch: Stopwatch | None = None,
+    dated: bool = False,
 ) -> Article | None:
     """Extract an article page fetched from *url*; None when it holds no article text.
 
     A profile's article rules drop elements and pick title, date, author and
     body by CSS selector; *style* reads dates (languages, order, time zone,
     fetch time); *template* removes the blocks the site repeats on every post
-    (*blocks*: the tree's template.block_keys, if already worked out).
+    (*blocks*: the tree's template.block_keys, if already worked out); *watch*
+    times its stages; *dated*: the crawl has the post's date from a card, feed or
+    API, which outranks htmldate's search over the page text (so it is not run).
     A tree passed in is modified.
     """
+    watch = watch or Stopwatch()
     tree = html if isinstance(html, HtmlElement) else parse_html(html, url)
     if tree is None:
         return None
@@ -238,9 +248,12 @@ def parse_post(
             el.drop_tree()
     # lxml keeps comments: trafilatura's text would stop at an inline <!-- --> (React pages)
     etree.strip_tags(tree, etree.Comment)
+    watch.lap("widgets and template")
     claims = [Claim(kind, "profile", value, f"profile article.{kind}") for kind, value in chosen.items() if value]
     claims += page_claims(tree, url, style)
-    claims += _htmldate_claims(tree, url, claims)
+    watch.lap("metadata")
+    claims += _htmldate_claims(tree, url, claims, extensive=not dated)
+    watch.lap("htmldate")
     content = tree
     if rules.body and (found := tree.cssselect(rules.body)):
         content = found[0]
@@ -259,7 +272,13 @@ def parse_post(
     pictures = _extract(content, url, _OPTIONS_IMAGES) if pictured else None
     if pictures is not None:
         _drop_title_heading(pictures.body, fields["title"])
+    watch.lap("trafilatura")
     body_html, images, links = _body_html((pictures or doc).body, url)
+    body_text = _plain_text(doc.body)
+    watch.lap("body html and text")
+    # Markdown from the clean HTML: markdownify keeps quotes, code blocks and tables
+    body_markdown = markdownify(body_html, heading_style="ATX", bullets="-").strip()
+    watch.lap("markdown")
     return Article(
         url=url,
         title=fields["title"],
@@ -268,10 +287,9 @@ def parse_post(
         modified=fields["modified"],
         description=doc.description,
         sources=sources,
-        body_text=_plain_text(doc.body),
+        body_text=body_text,
         body_html=body_html,
-        # Markdown from the clean HTML: markdownify keeps quotes, code blocks and tables
-        body_markdown=markdownify(body_html, heading_style="ATX", bullets="-").strip(),
+        body_markdown=body_markdown,
         tags=fields["tags"],
         categories=fields["categories"],
         images=images,

@@ -42,6 +42,7 @@ from blogarchive.listing import Listing, parse_listing
 from blogarchive.metadata import site_values
 from blogarchive.profiles import Profile
 from blogarchive.seams.pool_api import kill_workers
+from blogarchive.stages import Stopwatch
 from blogarchive.template import TemplateView, block_keys
 from blogarchive.urls import canonical_url, looks_like_page, same_site
 from blogarchive.widgets import drop_dated_link_lists
@@ -73,6 +74,8 @@ class PageTask:
     is_post: bool = False
     # the crawl's start page: what its meta tags say is the site's, not any post's
     home: bool = False
+    # its card, feed or API dates the post already (parse_post's `dated`)
+    dated: bool = False
 
 
 @dataclass
@@ -95,10 +98,14 @@ class PageFacts:
     page_links: list[str] = field(default_factory=list)
     # a start page whose only "cards" are a recent-posts widget beside an article: a post
     looks_like_post: bool = False
+    # CPU ms by stage of reading it (blogarchive.stages), and where: "main" or "pool"
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+    read_in: str = "main"
 
 
 def analyse(task: PageTask) -> PageFacts:
     """Read one page: links, evidence, cards, template blocks, and the article when asked."""
+    watch = Stopwatch()
     # not the response's own text: pages that declare the wrong charset must still read right
     html = decode_page(task.body, task.content_type)
     tree = parse_html(html, task.url)
@@ -107,7 +114,8 @@ def analyse(task: PageTask) -> PageFacts:
     if (size := sum(1 for _ in tree.iter())) > MAX_ELEMENTS:
         return PageFacts(parsed=True, refused=f"too large to read ({size:,} elements, at most {MAX_ELEMENTS:,})")
     tree.make_links_absolute(task.url, handle_failures="discard")
-    facts = PageFacts(parsed=True)
+    facts = PageFacts(parsed=True, cpu_ms=watch.ms)
+    watch.lap("parse")
     evidence = page_evidence(tree, cards=0)
     if not (task.strong and classify(evidence, True, _NO_SHAPES, task.url) == "post"):
         # a card's, feed's or post sitemap's page that does not deny being a post is one
@@ -127,10 +135,12 @@ def analyse(task: PageTask) -> PageFacts:
         links = (h.split("#")[0] for h in hrefs if h.startswith("http"))
         facts.page_links = [u for u in dict.fromkeys(links) if same_site(u, task.url) and looks_like_page(u)][:200]
         facts.looks_like_post = _widget_beside_article(tree, task.url, facts.listing)
+    watch.lap("page")
     if task.extract and (task.is_post or classify(evidence, task.strong, _NO_SHAPES, task.url) == "post"):
         facts.extracted = True
         facts.article = parse_post(
-            tree, task.url, task.profile, template=task.template, style=task.style, blocks=blocks
+            tree, task.url, task.profile, template=task.template, style=task.style, blocks=blocks, watch=watch,
+            dated=task.dated,
         )
     return facts
 
@@ -150,6 +160,10 @@ def _widget_beside_article(tree: HtmlElement, url: str, listing: Listing) -> boo
     if not {canonical_url(c.url) for c in listing.cards} <= entries:
         return False
     return sum(len(p.text_content().split()) for p in view.iter("p")) >= _ARTICLE_WORDS
+
+
+def _analyse_in_pool(task: PageTask) -> PageFacts:
+    return dataclasses.replace(analyse(task), read_in="pool")
 
 
 def _die_with(crawl_pid: int) -> None:
@@ -256,7 +270,7 @@ class PagePool:
             try:
                 if self._executor is None:
                     raise BrokenProcessPool("the pool is closed")
-                done = asyncio.wrap_future(self._executor.submit(analyse, task))
+                done = asyncio.wrap_future(self._executor.submit(_analyse_in_pool, task))
             except BrokenProcessPool as error:
                 waiter.set_exception(error)
                 continue

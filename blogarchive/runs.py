@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from blogarchive.crawlstate import CrawlConfig, crawl_failures, crawl_state
+from blogarchive.stages import cpu_by_stage
 from blogarchive.storage import RUNS_SCHEMA, Archive, ArchiveError
 
 
@@ -62,6 +63,8 @@ class CrawlSummary:
     start_kind: str | None = None
     warnings: list[str] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    # CPU ms by stage, "main/STAGE" or "pool/STAGE" (blogarchive.stages): for bench/crawl
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -197,6 +200,7 @@ def summarize(
         start_kind=stats.get("blogarchive/start_kind"),
         warnings=drift_warnings(stats, count("new") + count("updated") + count("unchanged") + count("held")),
         failures=failures,
+        cpu_ms=cpu_by_stage(dict(stats)),
     )
 
 

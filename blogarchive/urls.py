@@ -72,6 +72,7 @@ def check_start_url(url: str) -> str:
     return url
 
 
+@lru_cache(maxsize=65536)  # every post page links the same tags, categories and pages again
 def followable(url: str) -> bool:
     """True for a URL a request can be made of: http(s), a host without spaces, a port in
     range.  Pages carry malformed links (`http://host:99999/x`, `http://[::1/x`); one of
@@ -118,6 +119,7 @@ def looks_like_page(url: str) -> bool:
     return parts.scheme in ("http", "https") and not _NOT_PAGES.search(parts.path)
 
 
+@lru_cache(maxsize=65536)
 def archive_kind(url: str) -> str | None:
     """'tag', 'category', 'author', 'date' or 'archive' for a blog's archive page, else None."""
     path = urlsplit(url).path

@@ -11,6 +11,7 @@ from scrapy.utils.defer import deferred_from_coro
 from blogarchive.crawlstate import crawl_state
 from blogarchive.items import GoneItem, PostItem, UnchangedItem, as_record
 from blogarchive.lock import archive_lock
+from blogarchive.stages import timed
 from blogarchive.storage import Archive, Batch, utc_now
 
 
@@ -50,23 +51,25 @@ class StorePipeline:
         self.opened_at = utc_now()
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, PostItem):
-            self.batch.records.append(as_record(item))
-        elif isinstance(item, UnchangedItem):
-            self.batch.unchanged.append(item.url)
-        elif isinstance(item, GoneItem):
-            self.batch.gone.append(item.url)
-        if len(self.batch) >= self.batch_size:
-            self._flush()
+        with timed(self.crawler.stats, "storage"):
+            if isinstance(item, PostItem):
+                self.batch.records.append(as_record(item))
+            elif isinstance(item, UnchangedItem):
+                self.batch.unchanged.append(item.url)
+            elif isinstance(item, GoneItem):
+                self.batch.gone.append(item.url)
+            if len(self.batch) >= self.batch_size:
+                self._flush()
         return item
 
     def close_spider(self) -> None:
-        self._flush()
-        if self.archive is not None and self.fatal is None:
-            try:
-                self._finish(self.archive)
-            except (sqlite3.Error, OSError) as err:
-                self._stop(f"cannot write the archive {self.db_path}: {err}", closing=True)
+        with timed(self.crawler.stats, "storage"):
+            self._flush()
+            if self.archive is not None and self.fatal is None:
+                try:
+                    self._finish(self.archive)
+                except (sqlite3.Error, OSError) as err:
+                    self._stop(f"cannot write the archive {self.db_path}: {err}", closing=True)
         if self.archive is not None:
             self.archive.close()
         if self._lock is not None:

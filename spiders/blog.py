@@ -125,7 +125,7 @@ class BlogSpider(scrapy.Spider):
         strong = source in _STRONG
         # the article is extracted in the same pass when the page may be a post and the
         # template is known; otherwise later, once both are settled
-        facts = await state.reader.run(state.task(page, strong, state.template.ready, home=source in ("start", "home")),
+        facts = await state.read(state.task(page, strong, state.template.ready, home=source in ("start", "home")),
                                        urgent=not strong)  # fmt: skip
         if not facts.parsed or facts.refused:
             state.failed(response.url, facts.refused or "empty or undecodable page")
@@ -218,7 +218,7 @@ class BlogSpider(scrapy.Spider):
         if state.hold(page):
             return
         if facts is None:
-            facts = await state.reader.run(state.task(page, True, extract=True, is_post=True))
+            facts = await state.read(state.task(page, True, extract=True, is_post=True))
         if (item := state.post(facts, page)) is not None:
             yield item
         async for item in self._extract(state.release()):
@@ -226,7 +226,7 @@ class BlogSpider(scrapy.Spider):
 
     async def _extract(self, held: list[Page]) -> AsyncIterator[PostItem]:
         """Held posts, extracted side by side."""
-        tasks = [self.state.reader.run(self.state.task(page, True, extract=True, is_post=True)) for page in held]
+        tasks = [self.state.read(self.state.task(page, True, extract=True, is_post=True)) for page in held]
         for page, facts in zip(held, await asyncio.gather(*tasks), strict=True):
             if (item := self.state.post(facts, page)) is not None:
                 yield item
