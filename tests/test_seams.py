@@ -12,7 +12,9 @@ import lxml.html
 import pytest
 from htmldate import find_date
 from lxml import etree
+from trafilatura import bare_extraction
 
+from blogarchive.demo.site import build_site, load_posts
 from blogarchive.extract import _OPTIONS
 from blogarchive.seams.htmldate_api import page_date, url_date
 from blogarchive.seams.pool_api import kill_workers
@@ -49,6 +51,47 @@ def test_trafilatura_extracts_a_document_with_the_fields_we_read() -> None:
     assert doc.body is not None and "waking early" in "".join(doc.body.itertext())
     for name in ("title", "author", "tags", "categories", "description", "language", "sitename"):
         assert hasattr(doc, name), name
+
+
+def _pages_of_many_shapes() -> list[tuple[str, bytes]]:
+    """The demo blog's pages, and pages where trafilatura's comparison has something to
+    decide: a short note, a table-heavy page, a post with a long comment thread, figures,
+    a page whose article is a small part of its text.  (Written for this test.)"""
+    site = build_site(load_posts())
+    pages = [(path, page.body) for path, page in site.items() if page.body.startswith(b"<!DOCTYPE")]
+    words = " ".join(f"word{i}" for i in range(60))
+    prose = ". ".join(f"Sentence {i} says something about sleep, mood and rest" for i in range(30))
+    shapes = {
+        # two where the comparison changes trafilatura's answer (a short text beside a long
+        # menu; text in spans, no paragraph)
+        "menu": "<nav>" + "".join(f"<a href='/p{i}'>Link {i}</a>" for i in range(20)) + "</nav><div><p>Short.</p></div>",
+        "spans": f"<div><span>{prose}</span></div><div><span>{prose}</span></div>",
+        "short": "<article><p>A short note on opening hours.</p></article>",
+        "tables": "<article><p>Fees.</p>" + "<table><tr><td>visit</td><td>fee</td></tr></table>" * 6 + "</article>",
+        "comments": f"<article><p>{words}</p></article><section class='comments'>"
+        + "".join(f"<div class='comment'><p>Comment {i}: {words}</p></div>" for i in range(12)) + "</section>",
+        "figures": f"<article><p>{words}</p><figure><img src='/a.png' alt='a'><figcaption>A caption</figcaption>"
+        f"</figure><p>{words}</p></article>",
+        "buried": f"<div><p>{words}</p></div>" + "".join(f"<div class='side'><a href='/x{i}'>{words}</a></div>"
+                                                         for i in range(8)),
+    }  # fmt: skip
+    pages += [(name, f"<html><body>{body}</body></html>".encode()) for name, body in shapes.items()]
+    return pages
+
+
+def test_trafilatura_in_two_steps_answers_what_its_full_cascade_answers() -> None:
+    """extract() runs the comparison with readability and justext only when it can matter:
+    the body and text it returns are the full cascade's, page for page."""
+    for path, body in _pages_of_many_shapes():
+        url = f"http://127.0.0.1:8000/{path.strip('/')}"
+        ours = extract(lxml.html.fromstring(body, base_url=url), url, _OPTIONS)
+        full = bare_extraction(lxml.html.fromstring(body, base_url=url), url=url, options=_OPTIONS)
+        if full is None:
+            assert ours is None, path
+            continue
+        assert ours is not None, path
+        assert etree.tostring(ours.body) == etree.tostring(full.body), path
+        assert ours.text == full.text, path
 
 
 def test_trafilatura_writes_its_body_xml_as_html_and_as_text() -> None:
