@@ -64,7 +64,7 @@ def _pages_of_many_shapes() -> list[tuple[str, bytes]]:
     shapes = {
         # two where the comparison changes trafilatura's answer (a short text beside a long
         # menu; text in spans, no paragraph)
-        "menu": "<nav>" + "".join(f"<a href='/p{i}'>Link {i}</a>" for i in range(20)) + "</nav><div><p>Short.</p></div>",
+        "menu": "<nav>" + "".join(f"<a href='/p{i}'>Link {i}</a>" for i in range(20)) + "</nav><p>Short.</p>",
         "spans": f"<div><span>{prose}</span></div><div><span>{prose}</span></div>",
         "short": "<article><p>A short note on opening hours.</p></article>",
         "tables": "<article><p>Fees.</p>" + "<table><tr><td>visit</td><td>fee</td></tr></table>" * 6 + "</article>",
