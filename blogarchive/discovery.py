@@ -43,9 +43,9 @@ def sitemap_kind(url: str) -> str:
     return "mixed"
 
 
-def feed_urls(html: str, page_url: str) -> list[str]:
-    """Feeds a page announces (<link rel="alternate"> RSS/Atom/JSON), on the same site."""
-    return [u for u in announced_feeds(html, page_url) if same_site(u, page_url)]
+def feed_urls(page: str | HtmlElement, page_url: str) -> list[str]:
+    """Feeds a page (its HTML or parsed tree) announces (<link rel="alternate"> RSS/Atom/JSON), on the same site."""
+    return [u for u in announced_feeds(page, page_url) if same_site(u, page_url)]
 
 
 def feed_items(feed_text: str, feed_url: str) -> list[str]:

@@ -59,6 +59,14 @@ def _is_index_page(url: str, listing_url: str) -> bool:
     return same_path and bool(set(parse_qs(u.query)) & _PAGE_PARAMS)
 
 
+def _leads_to_other_index_page(href: str | None, listing_url: str) -> bool:
+    """A pager's link: to another page of the index, not this one (a heading's #anchor)."""
+    if not href:
+        return False
+    target = urldefrag(href)[0]
+    return target.rstrip("/") != urldefrag(listing_url)[0].rstrip("/") and _is_index_page(target, listing_url)
+
+
 def _post_links(tree: HtmlElement, listing_url: str) -> dict[HtmlElement, str]:
     """Anchors that may lead to posts (same site, a page other than an index or the home
     page), each with its post's canonical URL: a card's title link and its "Read more"
@@ -247,7 +255,7 @@ def parse_listing(html: str | bytes | HtmlElement, url: str, rules: ListingRules
     if rules and rules.card:
         return Listing(cards=_profile_cards(tree, rules), next_pages=_next_pages(tree, url, rules))
     links = _post_links(tree, url)
-    pager = {a for a in tree.iter("a") if a.get("href") and _is_index_page(a.get("href"), url)}
+    pager = {a for a in tree.iter("a") if _leads_to_other_index_page(a.get("href"), url)}
     cards: dict[str, Card] = {}
     for anchor, post in links.items():
         if post in cards:

@@ -123,7 +123,7 @@ def analyse(task: PageTask) -> PageFacts:
         facts.listing = parse_listing(tree, task.url, task.profile.listing if task.profile else None)
         evidence = dataclasses.replace(evidence, cards=len(facts.listing.cards))
     facts.evidence = evidence
-    facts.feeds = feed_urls(html, task.url)
+    facts.feeds = feed_urls(tree, task.url)
     facts.archive = archive_links(tree, task.url)
     blocks = block_keys(tree)
     facts.blocks = list(blocks)

@@ -72,8 +72,9 @@ def test_an_entry_element_is_the_card_even_with_headings_in_its_summary() -> Non
     """hAtom/<article> cards whose summary holds its own subheadings (full-content indexes)."""
     html = """<html><body><h1>Blog</h1><div class="hentry"><h2><a href="/a-post">A post</a></h2>
     <div><time datetime="2026-03-03">March 3, 2026</time><span class="author">Dr. Quill</span></div>
-    <div class="entry-content"><p>The post opens here.</p><h2>A section</h2><p>And goes on.</p></div></div>
-    </body></html>"""
-    (card,) = parse_listing(html, "https://clinic.example/blog").cards
+    <div class="entry-content"><p>The post opens here.</p><h2>A section<a href="#a-section">#</a></h2>
+    <p>And goes on.</p></div></div></body></html>"""
+    # the heading's own anchor link leads to this index page (its second page): no pager link
+    (card,) = parse_listing(html, "https://clinic.example/blog/page/2/").cards
     assert (card.title, card.date_text) == ("A post", "March 3, 2026")
-    assert card.excerpt == "Dr. Quill The post opens here. A section And goes on."
+    assert card.excerpt == "Dr. Quill The post opens here. A section# And goes on."

@@ -114,6 +114,7 @@ def test_trafilatura_reads_metadata_from_a_whole_page() -> None:
 
 def test_trafilatura_finds_feeds_and_their_links_on_an_ip_host() -> None:
     assert announced_feeds(PAGE, "http://127.0.0.1:8000/") == ["http://127.0.0.1:8000/feed/"]
+    assert announced_feeds(_tree(), "http://127.0.0.1:8000/") == ["http://127.0.0.1:8000/feed/"]  # a parsed page
     rss = (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>B</title><link>http://127.0.0.1:8000/</link>'
         "<item><title>P</title><link>http://127.0.0.1:8000/quiet-mornings/</link></item></channel></rss>"

@@ -103,9 +103,11 @@ def _params(url: str) -> FeedParameters:
     return FeedParameters(f"{parts.scheme}://{parts.netloc}", parts.hostname or "", url)
 
 
-def announced_feeds(html: str, page_url: str) -> list[str]:
-    """The feeds a page announces (<link rel="alternate"> RSS/Atom/JSON, also in <a> links)."""
-    return list(determine_feed(html, _params(page_url)))
+def announced_feeds(page: str | HtmlElement, page_url: str) -> list[str]:
+    """The feeds a page announces (<link rel="alternate"> RSS/Atom/JSON, also in <a> links).
+    *page*: its HTML, or the tree already parsed (trafilatura reads a tree as it is: no
+    second parse of the page)."""
+    return list(determine_feed(page, _params(page_url)))
 
 
 def feed_links(feed_text: str, feed_url: str) -> list[str]:
