@@ -258,7 +258,7 @@ def parse_post(
     if rules.body and (found := tree.cssselect(rules.body)):
         content = found[0]
     pictured = content.find(".//img") is not None
-    doc = _extract(copy.deepcopy(content) if pictured else content, url, _OPTIONS)
+    doc = _extract(content, url, _OPTIONS)  # trafilatura reads a copy: content stays for the images pass
     if doc is None:
         return None
     if content is not tree:

@@ -46,8 +46,11 @@ def _tree() -> lxml.html.HtmlElement:
 
 
 def test_trafilatura_extracts_a_document_with_the_fields_we_read() -> None:
-    doc = extract(_tree(), "http://127.0.0.1:8000/quiet-mornings/", _OPTIONS)
+    tree = _tree()
+    before = etree.tostring(tree)
+    doc = extract(tree, "http://127.0.0.1:8000/quiet-mornings/", _OPTIONS)
     assert isinstance(doc, Document)
+    assert etree.tostring(tree) == before  # it reads a copy: the tree serves a second pass as it was
     assert doc.body is not None and "waking early" in "".join(doc.body.itertext())
     for name in ("title", "author", "tags", "categories", "description", "language", "sitename"):
         assert hasattr(doc, name), name
