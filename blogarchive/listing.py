@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, urldefrag, urlsplit
 
 import lxml.html
@@ -50,6 +51,9 @@ def _text(el: HtmlElement) -> str:
     return " ".join(el.text_content().split())
 
 
+# each link of an index page is asked about three times (cards, pager, next pages); sized
+# for one page's links, not a crawl's, since the strings it keeps alive are every page's own
+@lru_cache(maxsize=8192)
 def _is_index_page(url: str, listing_url: str) -> bool:
     """True when *url* is another page of the same index (pagination)."""
     u, base = urlsplit(url), urlsplit(listing_url)
