@@ -8,7 +8,7 @@ Scrapy alone spends on a page (download, scheduling, middlewares, signals) is kn
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ class FloorSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.urls = Path(urls).read_text().split()
 
-    async def start(self) -> Any:
+    async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
             yield scrapy.Request(url, callback=self.parse)
 
